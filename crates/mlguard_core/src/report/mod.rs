@@ -1,0 +1,1 @@
+//! report writers (in progress)
