@@ -1,0 +1,165 @@
+//! Reading response files element by element, so one bad element does not hide the rest.
+
+use crate::{Diagnostic, FileEntry, Snapshot};
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+use std::collections::HashMap;
+
+/// Why a whole file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot read file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("malformed JSON at line {line} column {column}: {message}")]
+    Json { line: usize, column: usize, message: String },
+    #[error("expected a JSON object with the key `{0}` as the AWS CLI prints it")]
+    MissingKey(String),
+    #[error("expected `{0}` to be a JSON array")]
+    NotAnArray(String),
+}
+
+fn json_err(e: &serde_json::Error) -> ReadError {
+    let msg = e.to_string();
+    // serde_json appends " at line L column C"; keep the message itself.
+    let message = match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg,
+    };
+    ReadError::Json { line: e.line(), column: e.column(), message }
+}
+
+/// Deserializes one element, naming the JSON path of any problem.
+pub(crate) fn element<T: DeserializeOwned>(raw: &RawValue, base: &str) -> Result<T, (String, String)> {
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let inner = e.path().to_string();
+        let path = if inner == "." || inner.is_empty() { base.to_string() } else { format!("{base}.{inner}") };
+        let msg = e.inner().to_string();
+        let msg = match msg.rfind(" at line ") {
+            Some(i) => msg[..i].to_string(),
+            None => msg,
+        };
+        (path, msg)
+    })
+}
+
+impl Snapshot {
+    fn text(&self, entry: &FileEntry) -> Result<String, ReadError> {
+        Ok(std::fs::read_to_string(&entry.path)?)
+    }
+
+    /// The elements of the listing under `key`, each deserialized on its own. Bad elements
+    /// and unreadable files become diagnostics; the index of each good element in the file
+    /// is returned with it.
+    pub fn items<T: DeserializeOwned>(&self, entry: &FileEntry, key: &str, diags: &mut Vec<Diagnostic>) -> Vec<T> {
+        let text = match self.text(entry) {
+            Ok(t) => t,
+            Err(e) => {
+                diags.push(Diagnostic::error(&entry.rel, "", e.to_string()));
+                return Vec::new();
+            }
+        };
+        match raw_list(&text, key) {
+            Ok(list) => {
+                let mut out = Vec::with_capacity(list.len());
+                for (i, raw) in list.iter().enumerate() {
+                    match element::<T>(raw, &format!("$.{key}[{i}]")) {
+                        Ok(v) => out.push(v),
+                        Err((path, msg)) => diags.push(Diagnostic::warning(&entry.rel, path, format!("element skipped: {msg}"))),
+                    }
+                }
+                out
+            }
+            Err(e) => {
+                diags.push(Diagnostic::error(&entry.rel, "", format!("file skipped: {e}")));
+                Vec::new()
+            }
+        }
+    }
+
+    /// Like [`Snapshot::items`] for listings nested one level (`Reservations[].Instances[]`):
+    /// returns `(outer, inner)` pairs where `outer` is the outer element without the inner list.
+    pub fn nested_items<O: DeserializeOwned + Clone, T: DeserializeOwned>(
+        &self,
+        entry: &FileEntry,
+        key: &str,
+        inner_key: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Vec<(O, T)> {
+        let text = match self.text(entry) {
+            Ok(t) => t,
+            Err(e) => {
+                diags.push(Diagnostic::error(&entry.rel, "", e.to_string()));
+                return Vec::new();
+            }
+        };
+        let list = match raw_list(&text, key) {
+            Ok(l) => l,
+            Err(e) => {
+                diags.push(Diagnostic::error(&entry.rel, "", format!("file skipped: {e}")));
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::new();
+        for (i, raw) in list.iter().enumerate() {
+            let base = format!("$.{key}[{i}]");
+            let outer: O = match element(raw, &base) {
+                Ok(o) => o,
+                Err((path, msg)) => {
+                    diags.push(Diagnostic::warning(&entry.rel, path, format!("element skipped: {msg}")));
+                    continue;
+                }
+            };
+            let inner = match raw_list(raw.get(), inner_key) {
+                Ok(l) => l,
+                Err(e) => {
+                    diags.push(Diagnostic::warning(&entry.rel, &base, format!("element skipped: {e}")));
+                    continue;
+                }
+            };
+            for (j, r) in inner.iter().enumerate() {
+                match element::<T>(r, &format!("{base}.{inner_key}[{j}]")) {
+                    Ok(v) => out.push((outer.clone(), v)),
+                    Err((path, msg)) => diags.push(Diagnostic::warning(&entry.rel, path, format!("element skipped: {msg}"))),
+                }
+            }
+        }
+        out
+    }
+
+    /// A whole-object response (`describe-notebook-instance`).
+    pub fn object<T: DeserializeOwned>(&self, entry: &FileEntry, diags: &mut Vec<Diagnostic>) -> Option<T> {
+        let text = match self.text(entry) {
+            Ok(t) => t,
+            Err(e) => {
+                diags.push(Diagnostic::error(&entry.rel, "", e.to_string()));
+                return None;
+            }
+        };
+        let raw: Box<RawValue> = match serde_json::from_str(&text) {
+            Ok(r) => r,
+            Err(e) => {
+                diags.push(Diagnostic::error(&entry.rel, "", format!("file skipped: {}", json_err(&e))));
+                return None;
+            }
+        };
+        match element::<T>(&raw, "$") {
+            Ok(v) => Some(v),
+            Err((path, msg)) => {
+                diags.push(Diagnostic::error(&entry.rel, path, format!("file skipped: {msg}")));
+                None
+            }
+        }
+    }
+}
+
+/// Splits `{"Key": [ ... ]}` into raw elements without deserializing them.
+pub(crate) fn raw_list<'a>(text: &'a str, key: &str) -> Result<Vec<&'a RawValue>, ReadError> {
+    let top: HashMap<String, &'a RawValue> = serde_json::from_str(text).map_err(|e| json_err(&e))?;
+    let raw = top.get(key).ok_or_else(|| ReadError::MissingKey(key.to_string()))?;
+    let trimmed = raw.get().trim_start();
+    if trimmed.starts_with("null") {
+        return Ok(Vec::new());
+    }
+    serde_json::from_str::<Vec<&'a RawValue>>(raw.get()).map_err(|_| ReadError::NotAnArray(key.to_string()))
+}
