@@ -151,7 +151,16 @@ pub fn protocols(name: &str, family: Family) -> Option<Vec<Proto>> {
 
 fn ranges_text(iv: &[Interval]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for i in iv {
+    let mut rest: Vec<Interval> = Vec::new();
+    for fam in [Family::V4, Family::V6] {
+        let mine: Vec<Interval> = normalize(iv.iter().filter(|i| i.fam == fam).copied().collect());
+        if !mine.is_empty() && mine == normalize(addr::internet(fam)) {
+            out.push(if fam == Family::V4 { "0.0.0.0/0 (every public IPv4 address)".into() } else { "2000::/3 (every global IPv6 address)".into() });
+        } else {
+            rest.extend(mine);
+        }
+    }
+    for i in &rest {
         for c in i.to_cidrs() {
             out.push(c.to_string());
         }
@@ -227,10 +236,8 @@ impl<'n> Reach<'n> {
                         for fam in [Family::V4, Family::V6] {
                             let src: Vec<Interval> = ranges.iter().filter(|r| r.fam == fam).copied().collect();
                             let dsts: Vec<Interval> = dranges.iter().filter(|r| r.fam == fam).copied().collect();
-                            for d in &dsts {
-                                for s in &src {
-                                    self.refine(&mut ans, proto, &ports, None, &dst, *s, *d, "internet", &label);
-                                }
+                            if !src.is_empty() && !dsts.is_empty() {
+                                self.refine(&mut ans, proto, &ports, None, &dst, &src, &dsts, "internet", &label);
                             }
                         }
                     }
@@ -238,9 +245,11 @@ impl<'n> Reach<'n> {
                 Source::Points(points) => {
                     for p in points {
                         for (dst, dranges, label) in self.dest_targets(to, Some(p)) {
-                            for s in &p.addrs {
-                                for d in dranges.iter().filter(|d| d.fam == s.fam) {
-                                    self.refine(&mut ans, proto, &ports, Some(p), &dst, *s, *d, &p.label, &label);
+                            for fam in [Family::V4, Family::V6] {
+                                let src: Vec<Interval> = p.addrs.iter().filter(|r| r.fam == fam).copied().collect();
+                                let dsts: Vec<Interval> = dranges.iter().filter(|r| r.fam == fam).copied().collect();
+                                if !src.is_empty() && !dsts.is_empty() {
+                                    self.refine(&mut ans, proto, &ports, Some(p), &dst, &src, &dsts, &p.label, &label);
                                 }
                             }
                         }
@@ -302,8 +311,8 @@ impl<'n> Reach<'n> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn refine(&self, ans: &mut Answer, proto: Proto, ports: &PortSet, src: Option<&SrcPoint>, dst: &DstKind, s: Interval, d: Interval, from: &str, to: &str) {
-        let mut work = vec![(s, d)];
+    fn refine(&self, ans: &mut Answer, proto: Proto, ports: &PortSet, src: Option<&SrcPoint>, dst: &DstKind, s: &[Interval], d: &[Interval], from: &str, to: &str) {
+        let mut work: Vec<(Interval, Interval)> = d.iter().flat_map(|di| s.iter().map(move |si| (*si, *di))).collect();
         let mut pieces = 0usize;
         let mut done: Vec<(Interval, Interval, Result<(PathOut, PortSet), Block>)> = Vec::new();
         while let Some((si, di)) = work.pop() {
@@ -342,13 +351,14 @@ impl<'n> Reach<'n> {
                         }
                     };
                     let e = by_path.entry(key).or_insert_with(|| (p, Vec::new(), Vec::new()));
-                    merge_push(&mut e.1, si);
-                    merge_push(&mut e.2, di);
+                    e.1.push(si);
+                    e.2.push(di);
                 }
                 Err(b) => ans.add_block(b),
             }
         }
         for (_, (mut p, srcs, dsts)) in by_path {
+            let (srcs, dsts) = (normalize(srcs), normalize(dsts));
             let show = |v: &[Interval]| {
                 let mut t = ranges_text(v);
                 if t.len() > 16 {
@@ -378,11 +388,11 @@ impl<'n> Reach<'n> {
         let start = match src {
             Some(p) => {
                 let label = p.eni.map(|e| net.enis[e].id.clone()).unwrap_or_else(|| p.label.clone());
-                w.hops.push(Hop { kind: if p.eni.is_some() { "network-interface" } else { "resource" }, id: label, detail: format!("{} in {}", src_addr.ip, net.subnets[p.subnet].id) });
+                w.hops.push(Hop { kind: if p.eni.is_some() { "network-interface" } else { "resource" }, id: label, detail: format!("{} in {}", src_addr.show(), net.subnets[p.subnet].id) });
                 Start::Subnet(p.subnet)
             }
             None => {
-                w.hops.push(Hop { kind: "internet", id: "internet".into(), detail: format!("from {}", src_addr.ip) });
+                w.hops.push(Hop { kind: "internet", id: "internet".into(), detail: format!("from {}", if src_addr.var.is_some() { "internet hosts in the range".to_string() } else { src_addr.ip.to_string() }) });
                 Start::Internet
             }
         };
@@ -403,7 +413,7 @@ impl<'n> Reach<'n> {
             (Terminal::Internet { .. }, DstKind::Service) => ("internet", None, None),
             (Terminal::GatewayEndpoint(_), DstKind::Service) => ("gateway-endpoint", None, None),
             (Terminal::External(what), _) => {
-                return Outcome { result: Err(Block { at: At { kind: "external", id: what.clone() }, reason: format!("traffic to {} leaves the modelled network: {what}", dst_addr.ip) }), touched };
+                return Outcome { result: Err(Block { at: At { kind: "external", id: what.clone() }, reason: format!("traffic to {} leaves the modelled network: {what}", dst_addr.show()) }), touched };
             }
             (t, _) => {
                 let what = match t {
@@ -414,7 +424,7 @@ impl<'n> Reach<'n> {
                     Terminal::External(x) => x.clone(),
                 };
                 let at = hops_fwd.last().map(|h| At { kind: h.kind, id: h.id.clone() }).unwrap_or(At { kind: "route-table", id: String::new() });
-                return Outcome { result: Err(Block { at, reason: format!("traffic to {} {what}", dst_addr.ip) }), touched };
+                return Outcome { result: Err(Block { at, reason: format!("traffic to {} {what}", dst_addr.show()) }), touched };
             }
         };
         // Security groups at both ends (stateful: checked on the request only).
@@ -427,7 +437,7 @@ impl<'n> Reach<'n> {
             touched.append(&mut w.touched);
             let id = sg_ids(net, &p.groups);
             if ok.is_empty() {
-                return Outcome { result: Err(Block { at: At { kind: "security-group", id }, reason: format!("no outbound rule of {} allows {} {} to {}", sg_ids(net, &p.groups), proto.name(), crate::walk::port_word(proto, &admitted), dst_addr.ip) }), touched };
+                return Outcome { result: Err(Block { at: At { kind: "security-group", id }, reason: format!("no outbound rule of {} allows {} {} to {}", sg_ids(net, &p.groups), proto.name(), crate::walk::port_word(proto, &admitted), dst_addr.show()) }), touched };
             }
             hops.insert(1, Hop { kind: "security-group", id, detail: format!("outbound: {}", why.join("; ")) });
             admitted = ok;
@@ -438,7 +448,7 @@ impl<'n> Reach<'n> {
             touched.append(&mut w.touched);
             let id = sg_ids(net, groups);
             if ok.is_empty() {
-                return Outcome { result: Err(Block { at: At { kind: "security-group", id: id.clone() }, reason: format!("no inbound rule of {id} allows {} {} from {}", proto.name(), crate::walk::port_word(proto, &admitted), arrival.pkt.src.ip) }), touched };
+                return Outcome { result: Err(Block { at: At { kind: "security-group", id: id.clone() }, reason: format!("no inbound rule of {id} allows {} {} from {}", proto.name(), crate::walk::port_word(proto, &admitted), arrival.pkt.src.show()) }), touched };
             }
             hops.push(Hop { kind: "security-group", id, detail: format!("inbound: {}", why.join("; ")) });
             admitted = ok;
@@ -448,7 +458,7 @@ impl<'n> Reach<'n> {
             _ => String::new(),
         };
         if !dst_label.is_empty() && !hops.iter().any(|h| h.id == dst_label) {
-            hops.push(Hop { kind: "network-interface", id: dst_label, detail: format!("{} receives {} {}", arrival.pkt.dst.ip, proto.name(), crate::walk::port_word(proto, &admitted)) });
+            hops.push(Hop { kind: "network-interface", id: dst_label, detail: format!("{} receives {} {}", arrival.pkt.dst.show(), proto.name(), crate::walk::port_word(proto, &admitted)) });
         }
         let mut out = PathOut {
             protocol: proto.name(),
@@ -525,7 +535,7 @@ impl<'n> Reach<'n> {
                 };
                 if !ok {
                     let at = w.hops.last().map(|h| At { kind: h.kind, id: h.id.clone() }).unwrap_or(At { kind: "route-table", id: String::new() });
-                    return Err((Block { at, reason: format!("the reply to {} does not get back to the requester (asymmetric path)", a.pkt.dst.ip) }, touched));
+                    return Err((Block { at, reason: format!("the reply to {} does not get back to the requester (asymmetric path)", a.pkt.dst.show()) }, touched));
                 }
                 Ok((a.pkt.ports.clone(), std::mem::take(&mut w.hops), touched))
             }
@@ -533,19 +543,20 @@ impl<'n> Reach<'n> {
     }
 }
 
-fn merge_push(v: &mut Vec<Interval>, i: Interval) {
-    if let Some(last) = v.last_mut() {
-        if last.fam == i.fam && last.hi.checked_add(1) == Some(i.lo) {
-            last.hi = i.hi;
-            return;
+/// Sorts and merges overlapping or adjacent intervals.
+pub fn normalize(mut v: Vec<Interval>) -> Vec<Interval> {
+    v.sort();
+    let mut out: Vec<Interval> = Vec::with_capacity(v.len());
+    for i in v {
+        if let Some(last) = out.last_mut() {
+            if last.fam == i.fam && (last.hi >= i.lo || last.hi.checked_add(1) == Some(i.lo)) {
+                last.hi = last.hi.max(i.hi);
+                continue;
+            }
         }
-        if last.fam == i.fam && last.lo <= i.lo && i.hi <= last.hi {
-            return;
-        }
+        out.push(i);
     }
-    if !v.contains(&i) {
-        v.push(i);
-    }
+    out
 }
 
 fn sg_ids(net: &Net, groups: &[Idx]) -> String {

@@ -49,6 +49,16 @@ pub struct Addr {
     pub var: Option<Var>,
 }
 
+impl Addr {
+    /// The address for explanations: a range stands in for many addresses, so it is not named.
+    pub fn show(&self) -> String {
+        match self.var {
+            Some(_) => "the range".to_string(),
+            None => self.ip.to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Pkt {
     pub proto: Proto,
@@ -208,7 +218,7 @@ impl<'n> Walker<'n> {
         let (ok, why) = self.nacl(nacl, egress, remote, pkt.proto, &pkt.ports);
         let dir = if egress { "outbound" } else { "inbound" };
         if ok.is_empty() {
-            return Err(Self::block("network-acl", &nacl.id, format!("{dir} {why} ({} {} {})", pkt.proto.name(), if egress { "to" } else { "from" }, remote.ip)));
+            return Err(Self::block("network-acl", &nacl.id, format!("{dir} {why} ({} {} {})", pkt.proto.name(), if egress { "to" } else { "from" }, remote.show())));
         }
         self.hop("network-acl", &nacl.id, format!("{dir}: {why}"));
         pkt.ports = ok;
@@ -248,16 +258,16 @@ impl<'n> Walker<'n> {
             };
             let rt = &net.route_tables[rt_idx];
             let Some(route) = self.lookup(&rt.routes, pkt.dst) else {
-                return Err(Self::block("route-table", &rt.id, format!("no route to {} in {}", pkt.dst.ip, rt.id)));
+                return Err(Self::block("route-table", &rt.id, format!("no route to {} in {}", pkt.dst.show(), rt.id)));
             };
             let via = match &route.prefix_list {
                 Some(pl) => format!("{} (prefix list {pl})", route.dest),
                 None => route.dest.to_string(),
             };
             if route.blackhole {
-                return Err(Self::block("route-table", &rt.id, format!("{} matches blackhole route {via} -> {}", pkt.dst.ip, route.target_id)));
+                return Err(Self::block("route-table", &rt.id, format!("{} matches blackhole route {via} -> {}", pkt.dst.show(), route.target_id)));
             }
-            self.hop("route-table", &rt.id, format!("{} matches {via} -> {}{}", pkt.dst.ip, route.target_id, if sub.rt_explicit { "" } else { " (main route table of the VPC)" }));
+            self.hop("route-table", &rt.id, format!("{} matches {via} -> {}{}", pkt.dst.show(), route.target_id, if sub.rt_explicit { "" } else { " (main route table of the VPC)" }));
             match route.target.clone() {
                 Target::Local => {
                     let found = net.eni_by_ip.get(&(vpc, pkt.dst.ip)).copied();
@@ -270,7 +280,7 @@ impl<'n> Walker<'n> {
                                     return Ok(Arrival { terminal: Terminal::SubnetAddr(s), pkt, sg_refs, nats });
                                 }
                             }
-                            return Err(Self::block("vpc", &net.vpcs[vpc].id, format!("no network interface in {} holds {}", net.vpcs[vpc].id, pkt.dst.ip)));
+                            return Err(Self::block("vpc", &net.vpcs[vpc].id, format!("no network interface in {} holds {}", net.vpcs[vpc].id, pkt.dst.show())));
                         }
                     };
                     let dsub = net.enis[eni].subnet;
@@ -278,7 +288,7 @@ impl<'n> Walker<'n> {
                     if self.reply {
                         if let Some(pos) = self.undo.iter().rposition(|(n, _)| net.nats[*n].eni == Some(eni) || net.nats[*n].private_ip == Some(pkt.dst.ip)) {
                             let (n, orig) = self.undo.remove(pos);
-                            self.hop("nat-gateway", &net.nats[n].id, format!("translates the reply back to {}", orig.ip));
+                            self.hop("nat-gateway", &net.nats[n].id, format!("translates the reply back to {}", orig.show()));
                             pkt.dst = orig;
                             cur = net.nats[n].subnet;
                             continue;
@@ -317,7 +327,7 @@ impl<'n> Walker<'n> {
                     let Some(priv_ip) = nat.private_ip else {
                         return Err(Self::block("nat-gateway", &nat.id, "the NAT gateway has no private address in the snapshot".into()));
                     };
-                    self.hop("nat-gateway", &nat.id, format!("translates source {} to {}", pkt.src.ip, priv_ip));
+                    self.hop("nat-gateway", &nat.id, format!("translates source {} to {}", pkt.src.show(), priv_ip));
                     nats.push((n, pkt.src));
                     pkt.src = Addr { ip: priv_ip, var: None };
                     sg_refs = false;
@@ -353,7 +363,7 @@ impl<'n> Walker<'n> {
                         }
                     }
                     if !inside {
-                        return Err(Self::block("vpc-peering-connection", &pc.id, format!("{} is outside {}'s CIDRs; peering is not transitive", pkt.dst.ip, peer.vpc_id)));
+                        return Err(Self::block("vpc-peering-connection", &pc.id, format!("{} is outside {}'s CIDRs; peering is not transitive", pkt.dst.show(), peer.vpc_id)));
                     }
                     self.apply_nacl(cur, true, &mut pkt)?;
                     self.hop("vpc-peering-connection", &pc.id, format!("{} -> {}", mine.vpc_id, peer.vpc_id));
@@ -370,14 +380,14 @@ impl<'n> Walker<'n> {
                                 return Ok(Arrival { terminal: Terminal::SubnetAddr(s), pkt, sg_refs, nats });
                             }
                         }
-                        return Err(Self::block("vpc", &peer.vpc_id, format!("no network interface in {} holds {}", peer.vpc_id, pkt.dst.ip)));
+                        return Err(Self::block("vpc", &peer.vpc_id, format!("no network interface in {} holds {}", peer.vpc_id, pkt.dst.show())));
                     };
                     let dsub = net.enis[eni].subnet;
                     self.apply_nacl(dsub, false, &mut pkt)?;
                     if self.reply {
                         if let Some(pos) = self.undo.iter().rposition(|(n, _)| net.nats[*n].eni == Some(eni)) {
                             let (n, orig) = self.undo.remove(pos);
-                            self.hop("nat-gateway", &net.nats[n].id, format!("translates the reply back to {}", orig.ip));
+                            self.hop("nat-gateway", &net.nats[n].id, format!("translates the reply back to {}", orig.show()));
                             pkt.dst = orig;
                             cur = net.nats[n].subnet;
                             continue;
@@ -439,18 +449,18 @@ impl<'n> Walker<'n> {
             Family::V4 => {
                 for c in addr::non_public_v4_cidrs() {
                     if self.test(&c, pkt.dst) {
-                        return Err(Self::block("internet-gateway", &igw.id, format!("{} is not a public address; the internet gateway drops it", pkt.dst.ip)));
+                        return Err(Self::block("internet-gateway", &igw.id, format!("{} is not a public address; the internet gateway drops it", pkt.dst.show())));
                     }
                 }
                 match net.public_of_private.get(&(vpc, pkt.src.ip)) {
                     Some(p) => Ok(*p),
-                    None => Err(Self::block("internet-gateway", &igw.id, format!("source {} has no public IPv4 or Elastic IP address", pkt.src.ip))),
+                    None => Err(Self::block("internet-gateway", &igw.id, format!("source {} has no public IPv4 or Elastic IP address", pkt.src.show()))),
                 }
             }
             Family::V6 => {
                 let g = addr::global_unicast_v6();
                 if !self.test(&g, pkt.dst) {
-                    return Err(Self::block("internet-gateway", &igw.id, format!("{} is not a global IPv6 address", pkt.dst.ip)));
+                    return Err(Self::block("internet-gateway", &igw.id, format!("{} is not a global IPv6 address", pkt.dst.show())));
                 }
                 Ok(pkt.src.ip)
             }
@@ -474,7 +484,7 @@ impl<'n> Walker<'n> {
         if self.reply {
             if let Some(pos) = self.undo.iter().rposition(|(n, _)| net.nats[*n].eni == Some(eni)) {
                 let (n, orig) = self.undo.remove(pos);
-                self.hop("nat-gateway", &net.nats[n].id, format!("translates the reply back to {}", orig.ip));
+                self.hop("nat-gateway", &net.nats[n].id, format!("translates the reply back to {}", orig.show()));
                 pkt.dst = orig;
                 return self.walk(Start::Subnet(net.nats[n].subnet), pkt);
             }
@@ -538,10 +548,10 @@ impl<'n> Walker<'n> {
                 }
             }
             let Some(r) = best else {
-                return Err(Self::block("transit-gateway-route-table", &table.id, format!("no route to {} in {}", pkt.dst.ip, table.id)));
+                return Err(Self::block("transit-gateway-route-table", &table.id, format!("no route to {} in {}", pkt.dst.show(), table.id)));
             };
             if r.blackhole {
-                return Err(Self::block("transit-gateway-route-table", &table.id, format!("{} matches blackhole route {}", pkt.dst.ip, r.dest)));
+                return Err(Self::block("transit-gateway-route-table", &table.id, format!("{} matches blackhole route {}", pkt.dst.show(), r.dest)));
             }
             let Some(&out) = r.attachments.first() else {
                 return Err(Self::block("transit-gateway-route-table", &table.id, format!("route {} has no attachment in the snapshot", r.dest)));
@@ -550,7 +560,7 @@ impl<'n> Walker<'n> {
             self.hop(
                 "transit-gateway-route-table",
                 &table.id,
-                format!("{} matches {} route {} -> {}", pkt.dst.ip, if r.propagated { "propagated" } else { "static" }, r.dest, o.id),
+                format!("{} matches {} route {} -> {}", pkt.dst.show(), if r.propagated { "propagated" } else { "static" }, r.dest, o.id),
             );
             match &o.kind {
                 AttachmentKind::Vpc { vpc: v2, subnets: s2, sg_referencing } => {
@@ -610,8 +620,9 @@ impl<'n> Walker<'n> {
                     SgPeer::Group(x) => net.sgs[*x].id.clone(),
                     SgPeer::UnknownGroup(id) => id.clone(),
                 };
-                if why.len() < 6 {
-                    why.push(format!("{} rule {} allows {} {} {} {peer}", sg.id, r.index, r.proto, port_word(proto, &m), if ingress { "from" } else { "to" }));
+                let line = format!("{} rule {} allows {} {} {} {peer}", sg.id, r.index, r.proto, port_word(proto, &m), if ingress { "from" } else { "to" });
+                if why.len() < 6 && !why.contains(&line) {
+                    why.push(line);
                 }
                 admitted = admitted.union(&m);
             }

@@ -1,0 +1,332 @@
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use mlguard_core::report::{self, Format, WriteOptions};
+use mlguard_core::{Level, Report, RuleDoc, Severity};
+use mlguard_net::addr::{Cidr, Family, Ip};
+use mlguard_net::controls::{self, AuditOptions};
+use mlguard_net::ml::{self, MlOptions};
+use mlguard_net::ports::PortSet;
+use mlguard_net::reach::{self, Dest, Options, Reach, Source};
+use mlguard_net::Net;
+use mlguard_snapshot::{Inventory, Snapshot};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+#[derive(Parser)]
+#[command(name = "mlguard", version, about = "Defense in depth with zero-trust principles for ML workloads on AWS, checkable on a laptop")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Audit a snapshot with every control and report findings.
+    Audit {
+        /// The snapshot directory (<account>/<region>/<service>/<command>.json).
+        snapshot: PathBuf,
+        /// table, json, sarif, asff or html.
+        #[arg(long, default_value = "table")]
+        format: String,
+        /// Exit 1 when a finding is at or above this severity.
+        #[arg(long, default_value = "high")]
+        fail_on: String,
+        /// Write the report to a file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Tag key naming a VPC's team (NET-007).
+        #[arg(long, default_value = "team")]
+        team_tag: String,
+        /// Tag key marking EC2 instances as ML workloads (repeatable).
+        #[arg(long = "ml-tag", default_values_t = vec!["ml-workload".to_string()])]
+        ml_tags: Vec<String>,
+    },
+    /// Answer one reachability question, hop by hop.
+    Reach {
+        snapshot: PathBuf,
+        /// internet, s3, an AWS service (sagemaker.api ...), an IP or CIDR, eni-..., i-..., or a SageMaker ARN.
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        /// tcp, udp, icmp or all.
+        #[arg(long, default_value = "tcp")]
+        protocol: String,
+        /// A port (ICMP: a type); all ports when omitted.
+        #[arg(long)]
+        port: Option<u16>,
+        /// Only the forward path; do not require the reply to get back.
+        #[arg(long)]
+        one_way: bool,
+        /// text or json.
+        #[arg(long, default_value = "text")]
+        format: String,
+    },
+    /// List every control.
+    Rules {
+        /// text or json.
+        #[arg(long, default_value = "text")]
+        format: String,
+    },
+    /// Print the full documentation of one control.
+    Explain { rule_id: String },
+    /// Write a synthetic organisation snapshot (for benchmarks).
+    Synth {
+        #[arg(long)]
+        out: PathBuf,
+        /// 1.0 = 500 VPCs, 5,000 subnets, 50,000 ENIs, 5,000 security groups, 20 transit gateways.
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+/// Every control of every layer, for `rules`, `explain` and SARIF.
+pub fn all_rules() -> Vec<&'static RuleDoc> {
+    controls::RULES.to_vec()
+}
+
+pub fn run() -> Result<u8> {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Audit { snapshot, format, fail_on, output, team_tag, ml_tags } => {
+            let format: Format = format.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let fail_on: Severity = fail_on.parse()?;
+            audit(&snapshot, format, fail_on, output.as_deref(), MlOptions { ml_tag_keys: ml_tags, team_tag })
+        }
+        Cmd::Reach { snapshot, from, to, protocol, port, one_way, format } => reach_cmd(&snapshot, &from, &to, &protocol, port, one_way, &format),
+        Cmd::Rules { format } => {
+            let mut out = std::io::stdout().lock();
+            let rules = all_rules();
+            if format == "json" {
+                let v: Vec<_> = rules
+                    .iter()
+                    .map(|r| serde_json::json!({"id": r.id, "severity": r.severity, "title": r.title, "practice": r.practice, "well_architected": r.well_architected}))
+                    .collect();
+                writeln!(out, "{}", serde_json::to_string_pretty(&v)?)?;
+            } else {
+                writeln!(out, "{:<10} {:<13} {:<10} TITLE", "ID", "SEVERITY", "PRACTICE")?;
+                for r in rules {
+                    writeln!(out, "{:<10} {:<13} {:<10} {}", r.id, r.severity.as_str(), r.practice.as_str(), r.title)?;
+                }
+            }
+            Ok(0)
+        }
+        Cmd::Explain { rule_id } => {
+            let rules = all_rules();
+            match mlguard_core::rule::find(&rules, &rule_id) {
+                Some(r) => {
+                    print!("{}", r.to_markdown());
+                    Ok(0)
+                }
+                None => bail!("unknown rule `{rule_id}`; `mlguard rules` lists them"),
+            }
+        }
+        Cmd::Synth { .. } => { bail!("synth pending") }
+    }
+}
+
+struct Loaded {
+    inv: Inventory,
+    net: Net,
+}
+
+fn load(path: &Path) -> Result<Loaded> {
+    let snap = Snapshot::open(path)?;
+    let inv = Inventory::load(&snap);
+    let net = Net::build(&inv);
+    if inv.files_read == 0 {
+        for d in &inv.diagnostics {
+            eprintln!("{d}");
+        }
+        bail!("nothing usable in snapshot `{}`: no recognised AWS CLI response files (expected <account>/<region>/<service>/<command>.json)", path.display());
+    }
+    Ok(Loaded { inv, net })
+}
+
+fn audit(path: &Path, format: Format, fail_on: Severity, output: Option<&Path>, ml: MlOptions) -> Result<u8> {
+    let l = load(path)?;
+    let opts = AuditOptions { ml, reach: Options::default() };
+    let mut rep = Report::new(path.display().to_string());
+    rep.rules = all_rules();
+    rep.findings = controls::audit(&l.inv, &l.net, &opts);
+    rep.diagnostics = l.inv.diagnostics.clone();
+    rep.diagnostics.extend(l.net.diagnostics.iter().cloned());
+    rep.sort();
+    let usable = !l.net.vpcs.is_empty() || !l.inv.sagemaker.notebook_instances.is_empty();
+    let color = output.is_none() && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let wopts = WriteOptions { color, now: time::OffsetDateTime::now_utc() };
+    match output {
+        Some(p) => {
+            let mut f = std::io::BufWriter::new(std::fs::File::create(p).with_context(|| format!("creating `{}`", p.display()))?);
+            report::write(&rep, format, &wopts, &mut f)?;
+            f.flush()?;
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            report::write(&rep, format, &wopts, &mut out)?;
+            out.flush()?;
+        }
+    }
+    if !usable && rep.diagnostics.iter().any(|d| d.level == Level::Error) {
+        return Ok(2);
+    }
+    Ok(if rep.max_severity().map(|s| s >= fail_on).unwrap_or(false) { 1 } else { 0 })
+}
+
+fn parse_source(l: &Loaded, s: &str) -> Result<Source> {
+    let net = &l.net;
+    if s == "internet" {
+        return Ok(Source::Internet(reach::whole_internet()));
+    }
+    if let Some(e) = net.eni_by_id.get(s) {
+        return Ok(Source::Points(vec![reach::eni_point(net, *e)]));
+    }
+    if let Some(&i) = net.instance_by_id.get(s) {
+        let pts: Vec<_> = net.instances[i].enis.iter().map(|&e| reach::eni_point(net, e)).collect();
+        if pts.is_empty() {
+            bail!("instance `{s}` has no network interface in the snapshot");
+        }
+        return Ok(Source::Points(pts));
+    }
+    if s.starts_with("arn:") {
+        let mls = ml::find(&l.inv, net, &MlOptions::default());
+        let Some(m) = mls.iter().find(|m| m.id == s) else { bail!("no SageMaker resource with ARN `{s}` in the snapshot") };
+        let pts = reach::ml_sources(net, m);
+        if pts.is_empty() {
+            if let Some(reason) = &m.managed_internet {
+                return Ok(Source::Managed { id: m.id.clone(), reason: reason.clone() });
+            }
+            bail!("`{s}` has no placement in a VPC and no internet access through SageMaker");
+        }
+        return Ok(Source::Points(pts));
+    }
+    if let Some(c) = Cidr::parse(s) {
+        if is_public_cidr(&c) {
+            return Ok(Source::Internet(vec![c.interval()]));
+        }
+        let enis = enis_in(net, &c);
+        if enis.is_empty() {
+            bail!("no network interface in the snapshot holds an address in `{s}`");
+        }
+        return Ok(Source::Points(enis.into_iter().map(|e| reach::eni_point(net, e)).collect()));
+    }
+    bail!("cannot understand `{s}`: expected internet, an IP or CIDR, eni-..., i-... or a SageMaker ARN")
+}
+
+fn parse_dest(l: &Loaded, s: &str) -> Result<Dest> {
+    let net = &l.net;
+    match s {
+        "internet" => return Ok(Dest::Internet(reach::whole_internet())),
+        "s3" | "dynamodb" | "sagemaker.api" | "sagemaker.runtime" | "sts" | "logs" | "ecr.api" | "ecr.dkr" | "kms" => return Ok(Dest::Service(s.to_string())),
+        _ => {}
+    }
+    if let Some(svc) = s.strip_prefix("aws:") {
+        return Ok(Dest::Service(svc.to_string()));
+    }
+    if let Some(e) = net.eni_by_id.get(s) {
+        return Ok(Dest::Enis(vec![*e]));
+    }
+    if let Some(&i) = net.instance_by_id.get(s) {
+        return Ok(Dest::Enis(net.instances[i].enis.clone()));
+    }
+    if s.starts_with("arn:") {
+        let mls = ml::find(&l.inv, net, &MlOptions::default());
+        let Some(m) = mls.iter().find(|m| m.id == s) else { bail!("no SageMaker resource with ARN `{s}` in the snapshot") };
+        let enis: Vec<_> = m.points.iter().filter_map(|p| p.eni).collect();
+        if !enis.is_empty() {
+            return Ok(Dest::Enis(enis));
+        }
+        let Some(p) = m.points.first() else { bail!("`{s}` has no placement in a VPC") };
+        return Ok(Dest::Group { subnet: p.subnet, groups: p.groups.clone(), label: m.name.clone() });
+    }
+    if let Some(c) = Cidr::parse(s) {
+        if is_public_cidr(&c) {
+            // A public address of an interface in the snapshot is that interface.
+            if c.len == c.fam.bits() {
+                if let Some((e, _)) = net.eni_by_public_ip.get(&Ip { fam: c.fam, v: c.base }) {
+                    return Ok(Dest::Enis(vec![*e]));
+                }
+            }
+            return Ok(Dest::Internet(vec![c.interval()]));
+        }
+        let enis = enis_in(net, &c);
+        if enis.is_empty() {
+            bail!("no network interface in the snapshot holds an address in `{s}`");
+        }
+        return Ok(Dest::Enis(enis));
+    }
+    bail!("cannot understand `{s}`: expected internet, s3, an AWS service name, an IP or CIDR, eni-..., i-... or a SageMaker ARN")
+}
+
+fn is_public_cidr(c: &Cidr) -> bool {
+    mlguard_net::addr::is_public(Ip { fam: c.fam, v: c.base }) && mlguard_net::addr::is_public(Ip { fam: c.fam, v: c.last() })
+}
+
+fn enis_in(net: &Net, c: &Cidr) -> Vec<usize> {
+    let mut v: Vec<usize> = net.enis.iter().enumerate().filter(|(_, e)| e.private_ips.iter().chain(e.ipv6.iter()).any(|ip| c.contains(*ip))).map(|(i, _)| i).collect();
+    v.truncate(256);
+    v
+}
+
+fn reach_cmd(path: &Path, from: &str, to: &str, protocol: &str, port: Option<u16>, one_way: bool, format: &str) -> Result<u8> {
+    if format != "text" && format != "json" {
+        bail!("unknown format `{format}`, expected text or json");
+    }
+    let l = load(path)?;
+    let src = parse_source(&l, from)?;
+    let dst = parse_dest(&l, to)?;
+    let fam = if from.contains(':') && !from.starts_with("arn:") || to.contains(':') && !to.starts_with("arn:") && !to.starts_with("aws:") { Family::V6 } else { Family::V4 };
+    let Some(protos) = reach::protocols(protocol, fam) else { bail!("unknown protocol `{protocol}`, expected tcp, udp, icmp or all") };
+    let ports = match port {
+        Some(p) => PortSet::single(p),
+        None => PortSet::all(),
+    };
+    let opts = Options { two_way: !one_way, ..Options::default() };
+    let r = Reach::new(&l.net, opts);
+    let ans = r.ask(&src, &dst, &protos, &ports);
+    let mut out = std::io::stdout().lock();
+    if format == "json" {
+        writeln!(out, "{}", serde_json::to_string_pretty(&ans)?)?;
+    } else {
+        write_reach_text(&mut out, from, to, &ans)?;
+    }
+    Ok(0)
+}
+
+fn write_reach_text(out: &mut impl Write, from: &str, to: &str, ans: &reach::Answer) -> Result<()> {
+    if ans.reachable {
+        writeln!(out, "REACHABLE: {from} -> {to}")?;
+        for (i, p) in ans.paths.iter().enumerate() {
+            writeln!(out, "\npath {}: {} ports {}{}", i + 1, p.protocol, p.ports, p.return_ports.as_ref().map(|r| format!(", replies to ports {r}")).unwrap_or_default())?;
+            if !p.source_ranges.is_empty() {
+                writeln!(out, "  from {}", p.source_ranges.join(", "))?;
+            }
+            if !p.destination_ranges.is_empty() {
+                writeln!(out, "  to   {}", p.destination_ranges.join(", "))?;
+            }
+            for h in &p.hops {
+                writeln!(out, "  -> {} {}: {}", h.kind, h.id, h.detail)?;
+            }
+            if !p.return_hops.is_empty() {
+                writeln!(out, "  reply:")?;
+                for h in &p.return_hops {
+                    writeln!(out, "  <- {} {}: {}", h.kind, h.id, h.detail)?;
+                }
+            }
+        }
+        if !ans.blocked.is_empty() {
+            writeln!(out, "\nother traffic is blocked:")?;
+        }
+    } else {
+        writeln!(out, "NOT REACHABLE: {from} -> {to}")?;
+    }
+    for b in &ans.blocked {
+        writeln!(out, "  blocked by {} {}: {}", b.at.kind, b.at.id, b.reason)?;
+    }
+    for n in &ans.notes {
+        writeln!(out, "note: {n}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,253 @@
+//! End-to-end tests of the `mlguard` binary on the bundled example snapshots.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn example(name: &str) -> PathBuf {
+    root().join("examples").join(name)
+}
+
+fn mlguard(args: &[&str]) -> Output {
+    match Command::new(env!("CARGO_BIN_EXE_mlguard")).args(args).output() {
+        Ok(o) => o,
+        Err(e) => panic!("cannot run mlguard: {e}"),
+    }
+}
+
+fn json_of(o: &Output) -> Value {
+    match serde_json::from_slice(&o.stdout) {
+        Ok(v) => v,
+        Err(e) => panic!("stdout is not JSON ({e}): {}\nstderr: {}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)),
+    }
+}
+
+fn audit_json(name: &str) -> (Value, i32) {
+    let p = example(name);
+    let o = mlguard(&["audit", p.to_str().unwrap_or_default(), "--format", "json"]);
+    (json_of(&o), o.status.code().unwrap_or(-1))
+}
+
+fn reach(name: &str, args: &[&str]) -> Value {
+    let p = example(name);
+    let mut a = vec!["reach", p.to_str().unwrap_or_default(), "--format", "json"];
+    a.extend_from_slice(args);
+    let o = mlguard(&a);
+    assert_eq!(o.status.code(), Some(0), "reach {args:?} failed: {}", String::from_utf8_lossy(&o.stderr));
+    json_of(&o)
+}
+
+fn rule_ids(report: &Value) -> Vec<String> {
+    report["findings"].as_array().map(|a| a.iter().filter_map(|f| f["rule_id"].as_str().map(String::from)).collect()).unwrap_or_default()
+}
+
+#[test]
+fn secure_platform_trips_no_control() {
+    let (r, code) = audit_json("secure-ml-platform");
+    assert_eq!(rule_ids(&r), Vec::<String>::new(), "{}", serde_json::to_string_pretty(&r["findings"]).unwrap_or_default());
+    assert_eq!(code, 0);
+    assert_eq!(r["diagnostics"].as_array().map(|a| a.len()), Some(0), "{}", r["diagnostics"]);
+}
+
+#[test]
+fn insecure_platform_trips_every_network_control() {
+    let (r, code) = audit_json("insecure-ml-platform");
+    let ids = rule_ids(&r);
+    for id in ["NET-001", "NET-002", "NET-003", "NET-004", "NET-005", "NET-006", "NET-007", "NET-008", "NET-009"] {
+        assert!(ids.iter().any(|x| x == id), "{id} missing from {ids:?}");
+    }
+    assert_eq!(code, 1, "findings at or above high must exit 1");
+    // Every finding carries the fields the findings model promises.
+    for f in r["findings"].as_array().into_iter().flatten() {
+        for k in ["rule_id", "severity", "title", "resource_id", "resource_type", "account", "region", "description", "remediation"] {
+            assert!(f[k].as_str().map(|s| !s.is_empty()).unwrap_or(false), "finding lacks {k}: {f}");
+        }
+        assert!(f["references"].as_array().map(|a| a.len() >= 2).unwrap_or(false));
+    }
+}
+
+#[test]
+fn insecure_ipv6_exposure_is_found() {
+    let (r, _) = audit_json("insecure-ml-platform");
+    let hit = r["findings"].as_array().into_iter().flatten().any(|f| {
+        f["rule_id"] == "NET-001" && f["evidence"]["paths"].as_array().into_iter().flatten().any(|p| p["source_ranges"].as_array().into_iter().flatten().any(|s| s.as_str().map(|s| s.contains(':')).unwrap_or(false)))
+    });
+    assert!(hit, "an IPv6 internet exposure must be reported");
+}
+
+#[test]
+fn team_paths_two_way_and_one_way() {
+    let (r, _) = audit_json("insecure-ml-platform");
+    let team: Vec<&Value> = r["findings"].as_array().into_iter().flatten().filter(|f| f["rule_id"] == "NET-007").collect();
+    assert!(team.iter().any(|f| f["evidence"]["two_way"] == true && f["severity"] == "high"));
+    assert!(team.iter().any(|f| f["evidence"]["two_way"] == false && f["severity"] == "medium" && f["description"].as_str().unwrap_or("").contains("udp 514")));
+}
+
+#[test]
+fn nacl_deny_is_not_exposure() {
+    // Prowler's internet-exposure check ignores network ACLs; this bastion is blocked by one.
+    let a = reach("secure-ml-platform", &["--from", "internet", "--to", "i-045d846ef541265f8", "--port", "22"]);
+    assert_eq!(a["reachable"], false);
+    assert_eq!(a["paths"].as_array().map(|p| p.len()), Some(0));
+    let b = &a["blocked"][0];
+    assert_eq!(b["at"]["type"], "network-acl");
+    assert!(b["reason"].as_str().unwrap_or("").contains("rule 90 denies"), "{b}");
+}
+
+#[test]
+fn main_route_table_is_the_subnets_own_vpcs() {
+    let a = reach("secure-ml-platform", &["--from", "internet", "--to", "i-052556982e82ac25b", "--port", "3389"]);
+    assert_eq!(a["reachable"], false);
+    assert!(a["blocked"].to_string().contains("no route"), "{}", a["blocked"]);
+}
+
+#[test]
+fn stateless_return_path_is_required() {
+    let a = reach("secure-ml-platform", &["--from", "internet", "--to", "i-034437eb446397685", "--port", "6379"]);
+    assert_eq!(a["reachable"], false);
+    assert!(a["blocked"][0]["reason"].as_str().unwrap_or("").starts_with("reply dropped"), "{}", a["blocked"]);
+    // The forward path alone is open.
+    let b = reach("secure-ml-platform", &["--from", "internet", "--to", "i-034437eb446397685", "--port", "6379", "--one-way"]);
+    assert_eq!(b["reachable"], true);
+    assert!(b["paths"][0].get("return_hops").is_none());
+}
+
+#[test]
+fn s3_goes_through_the_gateway_endpoint_in_the_secure_platform() {
+    let a = reach("secure-ml-platform", &["--from", "i-09683c31952a00061", "--to", "s3", "--port", "443"]);
+    assert_eq!(a["reachable"], true);
+    for p in a["paths"].as_array().into_iter().flatten() {
+        assert_eq!(p["arrives"], "gateway-endpoint");
+    }
+}
+
+#[test]
+fn segmented_teams_are_blocked_by_the_blackhole() {
+    let a = reach("secure-ml-platform", &["--from", "eni-0bc9111150cbe5f82", "--to", "eni-02c39e229aa937490", "--protocol", "all"]);
+    assert_eq!(a["reachable"], false);
+    assert!(a["blocked"].to_string().contains("blackhole"), "{}", a["blocked"]);
+}
+
+#[test]
+fn notebook_exposure_path_is_explained() {
+    let a = reach("insecure-ml-platform", &["--from", "internet", "--to", "eni-0f1cee0f67606f7c1", "--port", "8888"]);
+    assert_eq!(a["reachable"], true);
+    let p = &a["paths"][0];
+    let kinds: Vec<&str> = p["hops"].as_array().into_iter().flatten().filter_map(|h| h["type"].as_str()).collect();
+    assert_eq!(kinds, ["internet", "internet-gateway", "network-acl", "security-group", "network-interface"]);
+    assert_eq!(p["source_ranges"][0], "0.0.0.0/0 (every public IPv4 address)");
+    assert!(!p["return_hops"].as_array().map(|h| h.is_empty()).unwrap_or(true));
+}
+
+#[test]
+fn reach_text_explains_a_block() {
+    let p = example("secure-ml-platform");
+    let o = mlguard(&["reach", p.to_str().unwrap_or_default(), "--from", "internet", "--to", "i-045d846ef541265f8", "--port", "22"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.starts_with("NOT REACHABLE"), "{text}");
+    assert!(text.contains("blocked by network-acl acl-"), "{text}");
+}
+
+#[test]
+fn sarif_output_is_valid_sarif_2_1_0() {
+    let p = example("insecure-ml-platform");
+    let o = mlguard(&["audit", p.to_str().unwrap_or_default(), "--format", "sarif"]);
+    let doc = json_of(&o);
+    let schema_text = std::fs::read_to_string(root().join("crates/mlguard_core/tests/data/sarif-schema-2.1.0.json")).unwrap_or_default();
+    let schema: Value = serde_json::from_str(&schema_text).unwrap_or(Value::Null);
+    let validator = match jsonschema::draft4::new(&schema) {
+        Ok(v) => v,
+        Err(e) => panic!("schema does not compile: {e}"),
+    };
+    let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert!(doc["runs"][0]["results"].as_array().map(|r| !r.is_empty()).unwrap_or(false));
+}
+
+#[test]
+fn asff_output_has_required_fields() {
+    let p = example("insecure-ml-platform");
+    let o = mlguard(&["audit", p.to_str().unwrap_or_default(), "--format", "asff"]);
+    let doc = json_of(&o);
+    let list = doc.as_array().cloned().unwrap_or_default();
+    assert!(!list.is_empty());
+    for f in list {
+        for k in ["SchemaVersion", "Id", "ProductArn", "GeneratorId", "AwsAccountId", "Types", "CreatedAt", "UpdatedAt", "Severity", "Title", "Description", "Resources"] {
+            assert!(!f[k].is_null(), "ASFF finding lacks {k}");
+        }
+    }
+}
+
+#[test]
+fn rules_and_explain() {
+    let o = mlguard(&["rules", "--format", "json"]);
+    let v = json_of(&o);
+    assert_eq!(v.as_array().map(|a| a.len()), Some(9));
+    let o = mlguard(&["explain", "net-007"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("# NET-007") && text.contains("## Fix") && text.contains("SEC05"), "{text}");
+    let o = mlguard(&["explain", "NET-999"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    let _ = std::fs::create_dir_all(to);
+    for e in std::fs::read_dir(from).into_iter().flatten().flatten() {
+        let p = e.path();
+        let t = to.join(e.file_name());
+        if p.is_dir() {
+            copy_dir(&p, &t);
+        } else {
+            let _ = std::fs::copy(&p, &t);
+        }
+    }
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("mlguard-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+#[test]
+fn bad_input_is_reported_with_file_and_path_and_the_rest_is_analysed() {
+    let d = temp_dir("bad-input");
+    copy_dir(&example("insecure-ml-platform"), &d);
+    let ec2 = d.join("111122223333/us-east-1/ec2");
+    // A malformed file, an element with a wrong type, and an unknown file.
+    let _ = std::fs::write(ec2.join("describe-vpc-endpoints.json"), "{\"VpcEndpoints\": [");
+    let sgs = std::fs::read_to_string(ec2.join("describe-security-groups.json")).unwrap_or_default();
+    let mut v: Value = serde_json::from_str(&sgs).unwrap_or(Value::Null);
+    if let Some(list) = v["SecurityGroups"].as_array_mut() {
+        list.push(serde_json::json!({"GroupId": 42}));
+    }
+    let _ = std::fs::write(ec2.join("describe-security-groups.json"), v.to_string());
+    let _ = std::fs::write(ec2.join("describe-everything.json"), "{}");
+    let o = mlguard(&["audit", d.to_str().unwrap_or_default(), "--format", "json"]);
+    let r = json_of(&o);
+    let diags = r["diagnostics"].to_string();
+    assert!(diags.contains("describe-vpc-endpoints.json") && diags.contains("malformed JSON"), "{diags}");
+    assert!(diags.contains("$.SecurityGroups[") && diags.contains("GroupId"), "{diags}");
+    assert!(diags.contains("describe-everything.json"), "{diags}");
+    // The rest of the snapshot is still analysed.
+    assert!(rule_ids(&r).iter().any(|x| x == "NET-001"));
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn unusable_input_exits_2() {
+    let o = mlguard(&["audit", "/nonexistent/snapshot"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/snapshot"));
+    let d = temp_dir("empty");
+    let _ = std::fs::create_dir_all(&d);
+    let o = mlguard(&["audit", d.to_str().unwrap_or_default()]);
+    assert_eq!(o.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&d);
+    let o = mlguard(&["audit", "x", "--format", "yaml"]);
+    assert_eq!(o.status.code(), Some(2));
+}
