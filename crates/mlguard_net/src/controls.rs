@@ -308,7 +308,38 @@ fn relabel(net: &Net, a: &Answer, from: Idx, to: Idx) -> Answer {
     b
 }
 
+/// Answers for groups of points that behave alike: interfaces in the same subnet with the same
+/// security groups and the same kinds of public address walk the same way (the interface's own
+/// private address is never tested by a rule on these paths), so one answer serves them all.
+#[derive(Default)]
+struct PointCache {
+    map: HashMap<(Vec<(Idx, Vec<Idx>, bool, bool, bool)>, String), (Option<Idx>, Answer)>,
+}
+
+impl PointCache {
+    fn ask(&mut self, net: &Net, r: &Reach<'_>, points: &[SrcPoint], to: &Dest, key: &str, protos: &[Proto], ports: &PortSet) -> Answer {
+        let k: Vec<(Idx, Vec<Idx>, bool, bool, bool)> = points
+            .iter()
+            .map(|p| match p.eni {
+                Some(e) => (p.subnet, p.groups.clone(), true, !net.enis[e].public.is_empty(), !net.enis[e].ipv6.is_empty()),
+                None => (p.subnet, p.groups.clone(), false, false, false),
+            })
+            .collect();
+        let single = if points.len() == 1 { points[0].eni } else { None };
+        if let Some((rep, a)) = self.map.get(&(k.clone(), key.to_string())) {
+            return match (rep, single) {
+                (Some(x), Some(y)) => relabel(net, a, *x, y),
+                _ => a.clone(),
+            };
+        }
+        let a = r.ask(&Source::Points(points.to_vec()), to, protos, ports);
+        self.map.insert((k, key.to_string()), (single, a.clone()));
+        a
+    }
+}
+
 fn aws_service_paths(net: &Net, r: &Reach<'_>, mls: &[MlCompute], out: &mut Vec<Finding>) {
+    let mut cache = PointCache::default();
     let https = PortSet::single(443);
     for m in mls {
         if m.isolated {
@@ -318,11 +349,11 @@ fn aws_service_paths(net: &Net, r: &Reach<'_>, mls: &[MlCompute], out: &mut Vec<
         if points.is_empty() {
             continue;
         }
-        let src = Source::Points(points.clone());
+        
         // NET-003 / NET-004
         for (rule, services) in [(&NET_003, vec!["s3"]), (&NET_004, vec!["sagemaker.api", "sagemaker.runtime"])] {
             for svc in services {
-                let a = r.ask(&src, &Dest::Service(svc.into()), &[Proto::Tcp], &https);
+                let a = cache.ask(net, r, &points, &Dest::Service(svc.into()), svc, &[Proto::Tcp], &https);
                 let public: Vec<_> = a.paths.iter().filter(|p| p.arrives == "internet").cloned().collect();
                 if public.is_empty() {
                     continue;
@@ -341,7 +372,7 @@ fn aws_service_paths(net: &Net, r: &Reach<'_>, mls: &[MlCompute], out: &mut Vec<
         if m.managed_internet.is_some() {
             continue;
         }
-        let egress = r.ask(&src, &Dest::Internet(reach::whole_internet()), &[Proto::Tcp], &https);
+        let egress = cache.ask(net, r, &points, &Dest::Internet(reach::whole_internet()), "internet-443", &[Proto::Tcp], &https);
         if egress.reachable {
             continue;
         }
@@ -375,6 +406,7 @@ fn aws_service_paths(net: &Net, r: &Reach<'_>, mls: &[MlCompute], out: &mut Vec<
 }
 
 fn egress(net: &Net, r: &Reach<'_>, mls: &[MlCompute], out: &mut Vec<Finding>) {
+    let mut cache = PointCache::default();
     for m in mls {
         if let Some(reason) = &m.managed_internet {
             out.push(
@@ -392,7 +424,7 @@ fn egress(net: &Net, r: &Reach<'_>, mls: &[MlCompute], out: &mut Vec<Finding>) {
         if points.is_empty() {
             continue;
         }
-        let a = r.ask(&Source::Points(points), &Dest::Internet(reach::whole_internet()), &[Proto::Tcp, Proto::Udp], &PortSet::all());
+        let a = cache.ask(net, r, &points, &Dest::Internet(reach::whole_internet()), "internet", &[Proto::Tcp, Proto::Udp], &PortSet::all());
         if !a.reachable {
             continue;
         }
