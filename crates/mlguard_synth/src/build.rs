@@ -2274,7 +2274,7 @@ impl Builder {
             .min(remaining);
             let r = self.rng.unit();
             let tiers: &[Tier] = match fleet_kind {
-                0 if r < 0.14 => &[Tier::Public, Tier::Private],
+                0 if r < 0.17 => &[Tier::Public, Tier::Private],
                 0 if r < 0.84 => &[Tier::Private, Tier::Isolated],
                 0 => &[Tier::Isolated, Tier::Private],
                 1 if r < 0.7 => &[Tier::Public, Tier::Private],

@@ -134,13 +134,16 @@ impl Out {
     }
 }
 
-/// Items per page: at most [`MAX_PAGE_ITEMS`], and lists of two or more
-/// items always span at least two pages so small snapshots exercise the merge.
+/// Items per page: full pages of [`MAX_PAGE_ITEMS`] for long lists, as
+/// the CLI paginates; shorter lists of two or more items are still split in
+/// two so that small snapshots exercise the merge too.
 pub(crate) fn page_limit(n: usize) -> usize {
-    if n < 2 {
+    if n > MAX_PAGE_ITEMS {
+        MAX_PAGE_ITEMS
+    } else if n < 2 {
         1
     } else {
-        n.div_ceil(2).min(MAX_PAGE_ITEMS)
+        n.div_ceil(2)
     }
 }
 
@@ -1547,7 +1550,8 @@ mod tests {
         assert_eq!(page_limit(0), 1);
         assert_eq!(page_limit(1), 1);
         assert_eq!(page_limit(3), 2);
-        assert_eq!(page_limit(15_000), 7_500);
+        assert_eq!(page_limit(15_000), MAX_PAGE_ITEMS);
+        assert_eq!(page_limit(9_000), 4_500);
         assert_eq!(page_limit(25_000), MAX_PAGE_ITEMS);
         assert_eq!(
             page_file("describe-instances", 0),

@@ -949,3 +949,23 @@ fn rejects_bad_options_and_non_empty_output() -> TestResult {
     );
     Ok(())
 }
+
+/// The benchmark size: `cargo test --release -p mlguard_synth -- --ignored`.
+#[test]
+#[ignore = "writes about 350 MiB; run in release"]
+fn scale_one_is_consistent() -> TestResult {
+    let dir = TempDir::new("scale-one");
+    let stats = generate(&opts(1.0, 0, 10), &dir.0)?;
+    assert_eq!(
+        (
+            stats.vpcs,
+            stats.subnets,
+            stats.enis,
+            stats.security_groups,
+            stats.sg_rules
+        ),
+        (500, 5_000, 50_000, 5_000, 100_000)
+    );
+    assert_eq!((stats.transit_gateways, stats.tgw_route_tables), (20, 200));
+    check_snapshot(&dir.0, &stats)
+}
