@@ -40,6 +40,9 @@ enum Cmd {
         /// Tag key marking EC2 instances as ML workloads (repeatable).
         #[arg(long = "ml-tag", default_values_t = vec!["ml-workload".to_string()])]
         ml_tags: Vec<String>,
+        /// Print how long loading and each group of controls took, on standard error.
+        #[arg(long)]
+        timings: bool,
     },
     /// Answer one reachability question, hop by hop.
     Reach {
@@ -90,10 +93,10 @@ pub fn all_rules() -> Vec<&'static RuleDoc> {
 pub fn run() -> Result<u8> {
     let cli = Cli::parse();
     match cli.cmd {
-        Cmd::Audit { snapshot, format, fail_on, output, team_tag, ml_tags } => {
+        Cmd::Audit { snapshot, format, fail_on, output, team_tag, ml_tags, timings } => {
             let format: Format = format.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
             let fail_on: Severity = fail_on.parse()?;
-            audit(&snapshot, format, fail_on, output.as_deref(), MlOptions { ml_tag_keys: ml_tags, team_tag })
+            audit(&snapshot, format, fail_on, output.as_deref(), MlOptions { ml_tag_keys: ml_tags, team_tag }, timings)
         }
         Cmd::Reach { snapshot, from, to, protocol, port, one_way, format } => reach_cmd(&snapshot, &from, &to, &protocol, port, one_way, &format),
         Cmd::Rules { format } => {
@@ -138,10 +141,16 @@ struct Loaded {
     net: Net,
 }
 
-fn load(path: &Path) -> Result<Loaded> {
+fn load(path: &Path, timings: bool) -> Result<Loaded> {
+    let t = std::time::Instant::now();
     let snap = Snapshot::open(path)?;
+    let t_index = t.elapsed();
     let inv = Inventory::load(&snap);
+    let t_read = t.elapsed();
     let net = Net::build(&inv);
+    if timings {
+        eprintln!("timing: index {:.3}s, read and parse {:.3}s, build network {:.3}s", t_index.as_secs_f64(), (t_read - t_index).as_secs_f64(), (t.elapsed() - t_read).as_secs_f64());
+    }
     if inv.files_read == 0 {
         for d in &inv.diagnostics {
             eprintln!("{d}");
@@ -151,12 +160,18 @@ fn load(path: &Path) -> Result<Loaded> {
     Ok(Loaded { inv, net })
 }
 
-fn audit(path: &Path, format: Format, fail_on: Severity, output: Option<&Path>, ml: MlOptions) -> Result<u8> {
-    let l = load(path)?;
+fn audit(path: &Path, format: Format, fail_on: Severity, output: Option<&Path>, ml: MlOptions, timings: bool) -> Result<u8> {
+    let l = load(path, timings)?;
     let opts = AuditOptions { ml, reach: Options::default() };
     let mut rep = Report::new(path.display().to_string());
     rep.rules = all_rules();
-    rep.findings = controls::audit(&l.inv, &l.net, &opts);
+    let (findings, times) = controls::audit_timed(&l.inv, &l.net, &opts);
+    if timings {
+        for (name, d) in &times {
+            eprintln!("timing: {name} {:.3}s", d.as_secs_f64());
+        }
+    }
+    rep.findings = findings;
     rep.diagnostics = l.inv.diagnostics.clone();
     rep.diagnostics.extend(l.net.diagnostics.iter().cloned());
     rep.sort();
@@ -280,7 +295,7 @@ fn reach_cmd(path: &Path, from: &str, to: &str, protocol: &str, port: Option<u16
     if format != "text" && format != "json" {
         bail!("unknown format `{format}`, expected text or json");
     }
-    let l = load(path)?;
+    let l = load(path, false)?;
     let src = parse_source(&l, from)?;
     let dst = parse_dest(&l, to)?;
     let fam = if from.contains(':') && !from.starts_with("arn:") || to.contains(':') && !to.starts_with("arn:") && !to.starts_with("aws:") { Family::V6 } else { Family::V4 };

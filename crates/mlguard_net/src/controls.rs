@@ -171,16 +171,33 @@ pub struct AuditOptions {
 
 /// Runs every network control.
 pub fn audit(inv: &Inventory, net: &Net, opts: &AuditOptions) -> Vec<Finding> {
+    audit_timed(inv, net, opts).0
+}
+
+/// Runs every network control, and says how long each group of controls took.
+pub fn audit_timed(inv: &Inventory, net: &Net, opts: &AuditOptions) -> (Vec<Finding>, Vec<(&'static str, std::time::Duration)>) {
+    let mut times = Vec::new();
+    let mut t = std::time::Instant::now();
+    let mut lap = |name: &'static str, times: &mut Vec<(&'static str, std::time::Duration)>| {
+        times.push((name, t.elapsed()));
+        t = std::time::Instant::now();
+    };
     let mls = ml::find(inv, net, &opts.ml);
+    lap("find ML compute", &mut times);
     let r = Reach::new(net, opts.reach.clone());
     let mut out = Vec::new();
     internet_exposure(net, &r, &mls, &mut out);
+    lap("NET-001/002 internet exposure", &mut times);
     aws_service_paths(net, &r, &mls, &mut out);
+    lap("NET-003/004/005 AWS service paths", &mut times);
     egress(net, &r, &mls, &mut out);
+    lap("NET-006 egress", &mut times);
     segmentation(net, &r, &opts.ml.team_tag, &mut out);
+    lap("NET-007 team segmentation", &mut times);
     coarse_rules(net, &mls, &mut out);
     open_nacls(net, &mls, &mut out);
-    out
+    lap("NET-008/009 rules", &mut times);
+    (out, times)
 }
 
 fn evidence(ans: &Answer) -> serde_json::Value {

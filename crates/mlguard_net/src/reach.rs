@@ -312,7 +312,10 @@ impl<'n> Reach<'n> {
 
     #[allow(clippy::too_many_arguments)]
     fn refine(&self, ans: &mut Answer, proto: Proto, ports: &PortSet, src: Option<&SrcPoint>, dst: &DstKind, s: &[Interval], d: &[Interval], from: &str, to: &str) {
-        let mut work: Vec<(Interval, Interval)> = d.iter().flat_map(|di| s.iter().map(move |si| (*si, *di))).collect();
+        // Walk the hull of each end and clip afterwards: pieces that behave alike are found by
+        // the walks themselves, so the requested ranges need not be walked one by one.
+        let (Some(sh), Some(dh)) = (hull(s), hull(d)) else { return };
+        let mut work: Vec<(Interval, Interval)> = vec![(sh, dh)];
         let mut pieces = 0usize;
         let mut done: Vec<(Interval, Interval, Result<(PathOut, PortSet), Block>)> = Vec::new();
         while let Some((si, di)) = work.pop() {
@@ -322,18 +325,21 @@ impl<'n> Reach<'n> {
                 break;
             }
             let out = self.attempt(proto, ports, src, dst, si, di);
-            let mut split = None;
-            for (v, c) in &out.touched {
-                let iv = if *v == Var::Src { si } else { di };
-                if let Some(parts) = iv.split_by(c) {
-                    split = Some((*v, parts));
-                    break;
-                }
+            // Cut the piece at every edge of a tested CIDR that falls inside it (source first).
+            let cut_src = cut(si, out.touched.iter().filter(|(v, _)| *v == Var::Src).map(|(_, c)| c));
+            if let Some(parts) = cut_src {
+                work.extend(parts.into_iter().filter(|p| !clip(*p, s).is_empty()).map(|p| (p, di)));
+                continue;
             }
-            match split {
-                Some((Var::Src, parts)) => work.extend(parts.into_iter().map(|p| (p, di))),
-                Some((Var::Dst, parts)) => work.extend(parts.into_iter().map(|p| (si, p))),
-                None => done.push((si, di, out.result)),
+            let cut_dst = cut(di, out.touched.iter().filter(|(v, _)| *v == Var::Dst).map(|(_, c)| c));
+            if let Some(parts) = cut_dst {
+                work.extend(parts.into_iter().filter(|p| !clip(*p, d).is_empty()).map(|p| (si, p)));
+                continue;
+            }
+            for a in clip(si, s) {
+                for b in clip(di, d) {
+                    done.push((a, b, out.result.clone()));
+                }
             }
         }
         // Merge pieces per path, in address order.
@@ -385,6 +391,13 @@ impl<'n> Reach<'n> {
         if let DstKind::Group { subnet, .. } = dst {
             w.accept_subnet = Some(*subnet);
         }
+        // Internet and AWS service ranges are public addresses only (the caller clips to them).
+        let public_var = match (src, dst) {
+            (None, _) => Some(Var::Src),
+            (_, DstKind::Internet | DstKind::Service) => Some(Var::Dst),
+            _ => None,
+        };
+        w.public_var = public_var;
         let start = match src {
             Some(p) => {
                 let label = p.eni.map(|e| net.enis[e].id.clone()).unwrap_or_else(|| p.label.clone());
@@ -475,7 +488,7 @@ impl<'n> Reach<'n> {
         };
         if self.opts.two_way {
             let expect_public = if src.is_none() { Some(dst_addr.ip) } else { None };
-            match self.reply(proto, src, &arrival, dst_subnet, expect_public) {
+            match self.reply(proto, src, &arrival, dst_subnet, expect_public, public_var) {
                 Ok((rp, rhops, mut rt)) => {
                     touched.append(&mut rt);
                     out.return_ports = Some(rp.to_string());
@@ -492,10 +505,11 @@ impl<'n> Reach<'n> {
 
     /// The reply: from where the request arrived back to the requester, undoing NAT.
     #[allow(clippy::type_complexity)]
-    fn reply(&self, proto: Proto, src: Option<&SrcPoint>, arrival: &Arrival, dst_subnet: Option<Idx>, expect_public: Option<Ip>) -> Result<(PortSet, Vec<Hop>, Vec<(Var, crate::addr::Cidr)>), (Block, Vec<(Var, crate::addr::Cidr)>)> {
+    fn reply(&self, proto: Proto, src: Option<&SrcPoint>, arrival: &Arrival, dst_subnet: Option<Idx>, expect_public: Option<Ip>, public_var: Option<Var>) -> Result<(PortSet, Vec<Hop>, Vec<(Var, crate::addr::Cidr)>), (Block, Vec<(Var, crate::addr::Cidr)>)> {
         let net = self.net;
         let mut w = Walker::new(net, true);
         w.undo = arrival.nats.clone();
+        w.public_var = public_var;
         if let Some(p) = src {
             if p.eni.is_none() {
                 w.accept_subnet = Some(p.subnet);
@@ -541,6 +555,51 @@ impl<'n> Reach<'n> {
             }
         }
     }
+}
+
+/// The smallest interval covering a list of intervals of one family.
+fn hull(v: &[Interval]) -> Option<Interval> {
+    let first = v.first()?;
+    Some(v.iter().fold(*first, |h, i| Interval { fam: h.fam, lo: h.lo.min(i.lo), hi: h.hi.max(i.hi) }))
+}
+
+/// `iv` cut at every CIDR edge that falls strictly inside it; `None` when no CIDR cuts it.
+fn cut<'c>(iv: Interval, cidrs: impl Iterator<Item = &'c crate::addr::Cidr>) -> Option<Vec<Interval>> {
+    let mut points: Vec<u128> = Vec::new();
+    for c in cidrs {
+        if c.fam != iv.fam {
+            continue;
+        }
+        let (a, b) = (c.first(), c.last());
+        if a > iv.lo && a <= iv.hi {
+            points.push(a);
+        }
+        if b >= iv.lo && b < iv.hi {
+            points.push(b + 1);
+        }
+    }
+    if points.is_empty() {
+        return None;
+    }
+    points.sort_unstable();
+    points.dedup();
+    let mut out = Vec::with_capacity(points.len() + 1);
+    let mut lo = iv.lo;
+    for p in points {
+        out.push(Interval { fam: iv.fam, lo, hi: p - 1 });
+        lo = p;
+    }
+    out.push(Interval { fam: iv.fam, lo, hi: iv.hi });
+    Some(out)
+}
+
+/// The parts of `iv` inside the given intervals.
+fn clip(iv: Interval, within: &[Interval]) -> Vec<Interval> {
+    within
+        .iter()
+        .filter(|w| w.fam == iv.fam && w.lo <= iv.hi && iv.lo <= w.hi)
+        .map(|w| Interval { fam: iv.fam, lo: iv.lo.max(w.lo), hi: iv.hi.min(w.hi) })
+        .collect()
 }
 
 /// Sorts and merges overlapping or adjacent intervals.

@@ -117,13 +117,16 @@ pub struct Walker<'n> {
     /// When set, local delivery to an address of this subnet that no interface holds is accepted
     /// (the destination stands for any interface of the subnet).
     pub accept_subnet: Option<Idx>,
+    /// A variable end known to hold only public addresses (the internet, an AWS service's
+    /// ranges): tests of it against non-public ranges are uniform and need not split it.
+    pub public_var: Option<Var>,
 }
 
 const MAX_HOPS: usize = 24;
 
 impl<'n> Walker<'n> {
     pub fn new(net: &'n Net, reply: bool) -> Walker<'n> {
-        Walker { net, hops: Vec::new(), touched: Vec::new(), reply, undo: Vec::new(), accept_subnet: None }
+        Walker { net, hops: Vec::new(), touched: Vec::new(), reply, undo: Vec::new(), accept_subnet: None, public_var: None }
     }
 
     fn hop(&mut self, kind: &'static str, id: &str, detail: String) {
@@ -447,7 +450,11 @@ impl<'n> Walker<'n> {
         }
         match pkt.dst.ip.fam {
             Family::V4 => {
+                let known_public = pkt.dst.var.is_some() && pkt.dst.var == self.public_var;
                 for c in addr::non_public_v4_cidrs() {
+                    if known_public {
+                        break;
+                    }
                     if self.test(&c, pkt.dst) {
                         return Err(Self::block("internet-gateway", &igw.id, format!("{} is not a public address; the internet gateway drops it", pkt.dst.show())));
                     }
@@ -459,7 +466,8 @@ impl<'n> Walker<'n> {
             }
             Family::V6 => {
                 let g = addr::global_unicast_v6();
-                if !self.test(&g, pkt.dst) {
+                let known_public = pkt.dst.var.is_some() && pkt.dst.var == self.public_var;
+                if !known_public && !self.test(&g, pkt.dst) {
                     return Err(Self::block("internet-gateway", &igw.id, format!("{} is not a global IPv6 address", pkt.dst.show())));
                 }
                 Ok(pkt.src.ip)
