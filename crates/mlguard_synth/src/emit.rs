@@ -56,7 +56,7 @@ fn ts_micro(t: i64) -> String {
 }
 
 fn tags(pairs: &[(&str, &str)]) -> J {
-    J::Arr(pairs.iter().map(|(k, v)| obj! {"Key": k, "J": v}).collect())
+    J::Arr(pairs.iter().map(|(k, v)| obj! {"Key": k, "Value": v}).collect())
 }
 
 struct Out {
@@ -1429,8 +1429,8 @@ impl Ctx<'_> {
         let domain = self.org.region(self.ar).private_dns;
         obj! {
             "DhcpConfigurations": vec![
-                obj! {"Key": "domain-name", "Js": vec![obj! {"J": domain}]},
-                obj! {"Key": "domain-name-servers", "Js": vec![obj! {"J": "AmazonProvidedDNS"}]},],
+                obj! {"Key": "domain-name", "Values": vec![obj! {"Value": domain}]},
+                obj! {"Key": "domain-name-servers", "Values": vec![obj! {"Value": "AmazonProvidedDNS"}]},],
             "DhcpOptionsId": self.org.dhcp.get(self.ar).cloned().unwrap_or_default(),
             "OwnerId": &self.acct,
             "Tags": J::empty(),
