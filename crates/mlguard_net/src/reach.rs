@@ -232,19 +232,31 @@ impl<'n> Reach<'n> {
                     }
                 }
                 Source::Internet(ranges) => {
+                    let ranges = public_only(ranges);
+                    if ranges.is_empty() {
+                        ans.add_block(Block { at: At { kind: "internet", id: "internet".into() }, reason: "the source range holds no public address; internet gateways carry only public addresses".into() });
+                    }
                     for (dst, dranges, label) in self.dest_targets(to, None) {
+                        let mut walked = false;
                         for fam in [Family::V4, Family::V6] {
                             let src: Vec<Interval> = ranges.iter().filter(|r| r.fam == fam).copied().collect();
                             let dsts: Vec<Interval> = dranges.iter().filter(|r| r.fam == fam).copied().collect();
                             if !src.is_empty() && !dsts.is_empty() {
+                                walked = true;
                                 self.refine(&mut ans, proto, &ports, None, &dst, &src, &dsts, "internet", &label);
                             }
+                        }
+                        if !walked && !ranges.is_empty() {
+                            ans.add_block(Block { at: At { kind: "network-interface", id: label.clone() }, reason: format!("{label} has no public IPv4, Elastic IP or IPv6 address; the internet cannot address it") });
                         }
                     }
                 }
                 Source::Points(points) => {
                     for p in points {
                         for (dst, dranges, label) in self.dest_targets(to, Some(p)) {
+                            if dranges.is_empty() {
+                                ans.add_block(Block { at: At { kind: "destination", id: label.clone() }, reason: format!("{label}: no address to reach (an internet range with no public address, or an interface with no address)") });
+                            }
                             for fam in [Family::V4, Family::V6] {
                                 let src: Vec<Interval> = p.addrs.iter().filter(|r| r.fam == fam).copied().collect();
                                 let dsts: Vec<Interval> = dranges.iter().filter(|r| r.fam == fam).copied().collect();
@@ -265,7 +277,7 @@ impl<'n> Reach<'n> {
     fn dest_targets(&self, to: &Dest, from: Option<&SrcPoint>) -> Vec<(DstKind, Vec<Interval>, String)> {
         let net = self.net;
         match to {
-            Dest::Internet(r) => vec![(DstKind::Internet, r.clone(), "internet".into())],
+            Dest::Internet(r) => vec![(DstKind::Internet, public_only(r), "internet".into())],
             Dest::Enis(list) => list
                 .iter()
                 .map(|&e| {
@@ -510,6 +522,7 @@ impl<'n> Reach<'n> {
         let mut w = Walker::new(net, true);
         w.undo = arrival.nats.clone();
         w.public_var = public_var;
+        w.reply_to_inbound = src.is_none();
         if let Some(p) = src {
             if p.eni.is_none() {
                 w.accept_subnet = Some(p.subnet);
@@ -521,7 +534,8 @@ impl<'n> Reach<'n> {
                 Some(p) => Start::GatewayEndpoint { endpoint: *e, subnet: p.subnet },
                 None => return Err((Block { at: At { kind: "vpc-endpoint", id: net.endpoints[*e].id.clone() }, reason: "no source subnet".into() }, w.touched)),
             },
-            (Terminal::Internet { src_public }, _) => {
+            (Terminal::Internet { src_public, eigw }, _) => {
+                w.enter_eigw = *eigw;
                 let mut p = pkt.clone();
                 p.dst = Addr { ip: *src_public, var: None };
                 let r = w.walk(Start::Internet, p);
@@ -544,7 +558,7 @@ impl<'n> Reach<'n> {
                     (Some(p), Terminal::Eni(e)) => p.eni == Some(*e) || (p.eni.is_none() && self.net.enis[*e].subnet == p.subnet),
                     (Some(p), Terminal::SubnetAddr(s)) => p.eni.is_none() && *s == p.subnet,
                     // The reply must leave from the address the request went to, or the client drops it.
-                    (None, Terminal::Internet { src_public }) => expect_public.map(|e| e == *src_public).unwrap_or(true),
+                    (None, Terminal::Internet { src_public, .. }) => expect_public.map(|e| e == *src_public).unwrap_or(true),
                     _ => false,
                 };
                 if !ok {
@@ -555,6 +569,19 @@ impl<'n> Reach<'n> {
             }
         }
     }
+}
+
+/// The public parts of address ranges: internet ends are clipped to them, so a range that
+/// stands for internet hosts never holds a private address.
+fn public_only(r: &[Interval]) -> Vec<Interval> {
+    let mut out = Vec::new();
+    for fam in [Family::V4, Family::V6] {
+        let net = addr::internet(fam);
+        for i in r.iter().filter(|i| i.fam == fam) {
+            out.extend(clip(*i, &net));
+        }
+    }
+    normalize(out)
 }
 
 /// The smallest interval covering a list of intervals of one family.

@@ -86,8 +86,9 @@ pub enum Terminal {
     Eni(Idx),
     /// Delivered to a subnet address that no known interface holds (used for interface groups).
     SubnetAddr(Idx),
-    /// Left for the internet with this public source address.
-    Internet { src_public: Ip },
+    /// Left for the internet with this public source address (through an egress-only
+    /// internet gateway when `eigw` is set).
+    Internet { src_public: Ip, eigw: Option<Idx> },
     /// Reached an AWS service privately through a gateway endpoint.
     GatewayEndpoint(Idx),
     /// Left the modelled network (VPN, Direct Connect, local gateway, peered VPC not in the snapshot).
@@ -120,13 +121,19 @@ pub struct Walker<'n> {
     /// A variable end known to hold only public addresses (the internet, an AWS service's
     /// ranges): tests of it against non-public ranges are uniform and need not split it.
     pub public_var: Option<Var>,
+    /// Reply mode, for a connection the internet opened: an egress-only internet gateway
+    /// does not carry it.
+    pub reply_to_inbound: bool,
+    /// Reply mode, for a connection that left through this egress-only internet gateway:
+    /// the reply comes back through it.
+    pub enter_eigw: Option<Idx>,
 }
 
 const MAX_HOPS: usize = 24;
 
 impl<'n> Walker<'n> {
     pub fn new(net: &'n Net, reply: bool) -> Walker<'n> {
-        Walker { net, hops: Vec::new(), touched: Vec::new(), reply, undo: Vec::new(), accept_subnet: None, public_var: None }
+        Walker { net, hops: Vec::new(), touched: Vec::new(), reply, undo: Vec::new(), accept_subnet: None, public_var: None, reply_to_inbound: false, enter_eigw: None }
     }
 
     fn hop(&mut self, kind: &'static str, id: &str, detail: String) {
@@ -307,16 +314,22 @@ impl<'n> Walker<'n> {
                     self.apply_nacl(cur, true, &mut pkt)?;
                     let src_public = self.igw_out(g, vpc, &pkt, last_nat_private)?;
                     self.hop("internet-gateway", &igw.id, format!("to the internet from {src_public}"));
-                    return Ok(Arrival { terminal: Terminal::Internet { src_public }, pkt, sg_refs: false, nats });
+                    return Ok(Arrival { terminal: Terminal::Internet { src_public, eigw: None }, pkt, sg_refs: false, nats });
                 }
                 Target::Eigw(g) => {
                     let gw = &net.eigws[g];
                     if pkt.dst.ip.fam != Family::V6 {
                         return Err(Self::block("egress-only-internet-gateway", &gw.id, "an egress-only internet gateway carries IPv6 only".into()));
                     }
+                    if !gw.vpcs.contains(&vpc) {
+                        return Err(Self::block("egress-only-internet-gateway", &gw.id, format!("{} is not attached to {}", gw.id, net.vpcs[vpc].id)));
+                    }
+                    if self.reply && self.reply_to_inbound {
+                        return Err(Self::block("egress-only-internet-gateway", &gw.id, "an egress-only internet gateway does not carry replies to connections opened from the internet".into()));
+                    }
                     self.apply_nacl(cur, true, &mut pkt)?;
                     self.hop("egress-only-internet-gateway", &gw.id, "IPv6 to the internet (outbound only)".into());
-                    return Ok(Arrival { terminal: Terminal::Internet { src_public: pkt.src.ip }, pkt, sg_refs: false, nats });
+                    return Ok(Arrival { terminal: Terminal::Internet { src_public: pkt.src.ip, eigw: Some(g) }, pkt, sg_refs: false, nats });
                 }
                 Target::Nat(n) => {
                     let nat = &net.nats[n];
@@ -482,10 +495,21 @@ impl<'n> Walker<'n> {
             return Err(Self::block("internet", "internet", format!("no network interface in the snapshot owns public address {}", pkt.dst.ip)));
         };
         let vpc = net.enis[eni].vpc;
-        let Some(g) = net.vpcs[vpc].igw else {
-            return Err(Self::block("vpc", &net.vpcs[vpc].id, format!("{} has no internet gateway", net.vpcs[vpc].id)));
-        };
-        self.hop("internet-gateway", &net.igws[g].id, if private == pkt.dst.ip { format!("to {}", pkt.dst.ip) } else { format!("translates destination {} to {}", pkt.dst.ip, private) });
+        match self.enter_eigw {
+            // The reply to a connection that left through an egress-only internet gateway.
+            Some(g) if pkt.dst.ip.fam == Family::V6 => {
+                if !net.eigws[g].vpcs.contains(&vpc) {
+                    return Err(Self::block("egress-only-internet-gateway", &net.eigws[g].id, format!("{} is not attached to {}", net.eigws[g].id, net.vpcs[vpc].id)));
+                }
+                self.hop("egress-only-internet-gateway", &net.eigws[g].id, format!("reply to {}", pkt.dst.ip));
+            }
+            _ => {
+                let Some(g) = net.vpcs[vpc].igw else {
+                    return Err(Self::block("vpc", &net.vpcs[vpc].id, format!("{} has no internet gateway", net.vpcs[vpc].id)));
+                };
+                self.hop("internet-gateway", &net.igws[g].id, if private == pkt.dst.ip { format!("to {}", pkt.dst.ip) } else { format!("translates destination {} to {}", pkt.dst.ip, private) });
+            }
+        }
         pkt.dst = Addr { ip: private, var: pkt.dst.var };
         let dsub = net.enis[eni].subnet;
         self.apply_nacl(dsub, false, &mut pkt)?;
