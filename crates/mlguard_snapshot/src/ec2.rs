@@ -423,6 +423,16 @@ pub struct Reservation {
     pub reservation_id: Option<String>,
 }
 
+/// A reservation with its instances, for the one-pass read of `describe-instances`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReservationWithInstances {
+    #[serde(default)]
+    pub owner_id: Option<String>,
+    #[serde(default)]
+    pub instances: Vec<Instance>,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct InstanceState {

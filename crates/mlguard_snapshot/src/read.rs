@@ -59,6 +59,11 @@ impl Snapshot {
                 return Vec::new();
             }
         };
+        // Fast path: one typed pass over the file. Only when it fails is the file split into
+        // elements, so that each bad element is named and the good ones are kept.
+        if let Ok(items) = fast_list::<T>(&text, key) {
+            return items;
+        }
         match raw_list(&text, key) {
             Ok(list) => {
                 let mut out = Vec::with_capacity(list.len());
@@ -75,6 +80,13 @@ impl Snapshot {
                 Vec::new()
             }
         }
+    }
+
+    /// The listing under `key` in one typed pass, or `None` if anything in the file is off
+    /// (then [`Snapshot::items`] or [`Snapshot::nested_items`] say what and where).
+    pub fn try_items<T: DeserializeOwned>(&self, entry: &FileEntry, key: &str) -> Option<Vec<T>> {
+        let text = self.text(entry).ok()?;
+        fast_list(&text, key).ok()
     }
 
     /// Like [`Snapshot::items`] for listings nested one level (`Reservations[].Instances[]`):
@@ -162,4 +174,39 @@ pub(crate) fn raw_list<'a>(text: &'a str, key: &str) -> Result<Vec<&'a RawValue>
         return Ok(Vec::new());
     }
     serde_json::from_str::<Vec<&'a RawValue>>(raw.get()).map_err(|_| ReadError::NotAnArray(key.to_string()))
+}
+
+/// Deserializes `{"Key": [T, ...], ...}` in one pass, ignoring other keys.
+fn fast_list<T: DeserializeOwned>(text: &str, key: &str) -> Result<Vec<T>, serde_json::Error> {
+    use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+    use std::marker::PhantomData;
+
+    struct Seed<'k, T>(&'k str, PhantomData<T>);
+    impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Seed<'_, T> {
+        type Value = Option<Vec<T>>;
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+    impl<'de, T: DeserializeOwned> Visitor<'de> for Seed<'_, T> {
+        type Value = Option<Vec<T>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "an object with the key `{}`", self.0)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut out = None;
+            while let Some(k) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                if k == self.0 && out.is_none() {
+                    out = Some(map.next_value::<Option<Vec<T>>>()?.unwrap_or_default());
+                } else {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+            Ok(out)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let v = Seed::<T>(key, PhantomData).deserialize(&mut de)?;
+    de.end()?;
+    v.ok_or_else(|| serde::de::Error::custom("missing key"))
 }
