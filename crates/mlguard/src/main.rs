@@ -5,6 +5,11 @@
 
 mod cli;
 
+// The analyses allocate many small strings (explanations, ids); mimalloc is markedly faster
+// than the system allocator for that pattern (docs/BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

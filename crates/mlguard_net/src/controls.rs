@@ -174,34 +174,59 @@ pub fn audit(inv: &Inventory, net: &Net, opts: &AuditOptions) -> Vec<Finding> {
     audit_timed(inv, net, opts).0
 }
 
-/// Runs every network control, and says how long each group of controls took.
+/// Runs every network control, and says how long each group of controls took. The controls
+/// run on two threads; each group's time is measured on its own thread.
 pub fn audit_timed(inv: &Inventory, net: &Net, opts: &AuditOptions) -> (Vec<Finding>, Vec<(&'static str, std::time::Duration)>) {
-    let mut times = Vec::new();
-    let mut t = std::time::Instant::now();
-    let mut lap = |name: &'static str, times: &mut Vec<(&'static str, std::time::Duration)>| {
-        times.push((name, t.elapsed()));
-        t = std::time::Instant::now();
-    };
+    let t0 = std::time::Instant::now();
     let mls = ml::find(inv, net, &opts.ml);
-    lap("find ML compute", &mut times);
+    let mut times = vec![("find ML compute", t0.elapsed())];
     let r = Reach::new(net, opts.reach.clone());
-    let mut out = Vec::new();
-    internet_exposure(net, &r, &mls, &mut out);
-    lap("NET-001/002 internet exposure", &mut times);
-    aws_service_paths(net, &r, &mls, &mut out);
-    lap("NET-003/004/005 AWS service paths", &mut times);
-    egress(net, &r, &mls, &mut out);
-    lap("NET-006 egress", &mut times);
-    segmentation(net, &r, &opts.ml.team_tag, &mut out);
-    lap("NET-007 team segmentation", &mut times);
-    coarse_rules(net, &mls, &mut out);
-    open_nacls(net, &mls, &mut out);
-    lap("NET-008/009 rules", &mut times);
+    let timed = |name: &'static str, f: &dyn Fn(&mut Vec<Finding>), out: &mut Vec<Finding>, times: &mut Vec<(&'static str, std::time::Duration)>| {
+        let t = std::time::Instant::now();
+        f(out);
+        times.push((name, t.elapsed()));
+    };
+    let (mut out, side) = std::thread::scope(|sc| {
+        let worker = sc.spawn(|| {
+            let mut out = Vec::new();
+            let mut times = Vec::new();
+            let cache = std::cell::RefCell::new(PointCache::default());
+            timed("NET-006 egress", &|o| egress(net, &r, &mls, &mut cache.borrow_mut(), o), &mut out, &mut times);
+            timed("NET-003/004/005 AWS service paths", &|o| aws_service_paths(net, &r, &mls, &mut cache.borrow_mut(), o), &mut out, &mut times);
+            (out, times)
+        });
+        let mut out = Vec::new();
+        timed("NET-001/002 internet exposure", &|o| internet_exposure(net, &r, &mls, o), &mut out, &mut times);
+        timed("NET-007 team segmentation", &|o| segmentation(net, &r, &opts.ml.team_tag, o), &mut out, &mut times);
+        timed("NET-008/009 rules", &|o| {
+            coarse_rules(net, &mls, o);
+            open_nacls(net, &mls, o);
+        }, &mut out, &mut times);
+        (out, worker.join())
+    });
+    match side {
+        Ok((mut o, mut t)) => {
+            out.append(&mut o);
+            times.append(&mut t);
+        }
+        Err(_) => out.push(
+            Finding::new("MLGUARD-INTERNAL", Severity::High, "NET-003/004/005/006 could not be evaluated (internal error)")
+                .description("The thread evaluating the AWS service path and egress controls stopped; their findings are missing from this report."),
+        ),
+    }
+    times.push(("all controls (wall)", t0.elapsed()));
     (out, times)
 }
 
+/// At most this many paths go into a finding's evidence; `mlguard reach` lists them all.
+const EVIDENCE_PATHS: usize = 4;
+
+fn capped(paths: &[reach::PathOut]) -> &[reach::PathOut] {
+    &paths[..paths.len().min(EVIDENCE_PATHS)]
+}
+
 fn evidence(ans: &Answer) -> serde_json::Value {
-    json!({ "paths": ans.paths, "notes": ans.notes })
+    json!({ "paths": capped(&ans.paths), "paths_total": ans.paths.len(), "notes": ans.notes })
 }
 
 fn summary(ans: &Answer) -> String {
@@ -285,7 +310,7 @@ fn internet_exposure(net: &Net, r: &Reach<'_>, mls: &[MlCompute], out: &mut Vec<
                 .resource(&eni.id, "AwsEc2NetworkInterface")
                 .location(&eni.account, &eni.region)
                 .description(format!("Internet hosts can open tcp connections to {} on {}.", eni.id, names.join(", ")))
-                .evidence(json!({ "ports": open.to_string(), "paths": paths })),
+                .evidence(json!({ "ports": open.to_string(), "paths": capped(&paths), "paths_total": paths.len() })),
         );
     }
 }
@@ -355,8 +380,7 @@ impl PointCache {
     }
 }
 
-fn aws_service_paths(net: &Net, r: &Reach<'_>, mls: &[MlCompute], out: &mut Vec<Finding>) {
-    let mut cache = PointCache::default();
+fn aws_service_paths(net: &Net, r: &Reach<'_>, mls: &[MlCompute], cache: &mut PointCache, out: &mut Vec<Finding>) {
     let https = PortSet::single(443);
     for m in mls {
         if m.isolated {
@@ -370,7 +394,15 @@ fn aws_service_paths(net: &Net, r: &Reach<'_>, mls: &[MlCompute], out: &mut Vec<
         // NET-003 / NET-004
         for (rule, services) in [(&NET_003, vec!["s3"]), (&NET_004, vec!["sagemaker.api", "sagemaker.runtime"])] {
             for svc in services {
-                let a = cache.ask(net, r, &points, &Dest::Service(svc.into()), svc, &[Proto::Tcp], &https);
+                // Without an interface endpoint for the service in the points' VPCs, the service
+                // is any public address: one question serves every such service.
+                let has_endpoint = points.iter().any(|p| {
+                    let v = net.subnets[p.subnet].vpc;
+                    net.endpoints.iter().any(|e| e.vpc == v && e.kind == EndpointKind::Interface && e.private_dns && e.short_service() == svc)
+                });
+                let has_prefix_list = net.prefix_lists.values().any(|(n, _)| n.ends_with(&format!(".{svc}")));
+                let key = if has_endpoint || has_prefix_list { svc } else { "public-service" };
+                let a = cache.ask(net, r, &points, &Dest::Service(svc.into()), key, &[Proto::Tcp], &https);
                 let public: Vec<_> = a.paths.iter().filter(|p| p.arrives == "internet").cloned().collect();
                 if public.is_empty() {
                     continue;
@@ -381,7 +413,7 @@ fn aws_service_paths(net: &Net, r: &Reach<'_>, mls: &[MlCompute], out: &mut Vec<
                         .resource(&m.id, m.kind.resource_type())
                         .location(&m.account, &m.region)
                         .description(format!("HTTPS from {} to {svc} takes the public path through {} instead of a VPC endpoint.", m.name, via.join(" and ")))
-                        .evidence(json!({ "service": svc, "paths": public })),
+                        .evidence(json!({ "service": svc, "paths": capped(&public), "paths_total": public.len() })),
                 );
             }
         }
@@ -389,7 +421,8 @@ fn aws_service_paths(net: &Net, r: &Reach<'_>, mls: &[MlCompute], out: &mut Vec<
         if m.managed_internet.is_some() {
             continue;
         }
-        let egress = cache.ask(net, r, &points, &Dest::Internet(reach::whole_internet()), "internet-443", &[Proto::Tcp], &https);
+        // The same question as NET-006 asks, answered from the shared cache.
+        let egress = cache.ask(net, r, &points, &Dest::Internet(reach::whole_internet()), "internet", &[Proto::Tcp, Proto::Udp], &PortSet::all());
         if egress.reachable {
             continue;
         }
@@ -422,8 +455,7 @@ fn aws_service_paths(net: &Net, r: &Reach<'_>, mls: &[MlCompute], out: &mut Vec<
     }
 }
 
-fn egress(net: &Net, r: &Reach<'_>, mls: &[MlCompute], out: &mut Vec<Finding>) {
-    let mut cache = PointCache::default();
+fn egress(net: &Net, r: &Reach<'_>, mls: &[MlCompute], cache: &mut PointCache, out: &mut Vec<Finding>) {
     for m in mls {
         if let Some(reason) = &m.managed_internet {
             out.push(
@@ -468,29 +500,64 @@ fn vpc_classes(net: &Net) -> Vec<Vec<(Idx, Vec<Idx>)>> {
     per.into_iter().map(|m| m.into_keys().collect()).collect()
 }
 
-/// Whether any subnet of `a` routes some address of a subnet of `b` to a transit gateway or peering connection.
-fn routes_towards(net: &Net, a: Idx, b: Idx) -> bool {
-    for &s in &net.vpcs[a].subnets {
-        let Some(rt) = net.subnets[s].rt else { continue };
-        let routes = &net.route_tables[rt].routes;
-        for &t in &net.vpcs[b].subnets {
-            for c in &net.subnets[t].cidrs {
-                // The subnet's first address, and every more specific route inside the subnet.
-                let mut probes = vec![c.first()];
-                probes.extend(routes.iter().filter(|r| c.contains_cidr(&r.dest) && r.dest != *c).map(|r| r.dest.first()));
-                for p in probes {
-                    let ip = crate::addr::Ip { fam: c.fam, v: p };
-                    if let Some(r) = routes.iter().find(|r| r.dest.contains(ip)) {
-                        if matches!(r.target, Target::Tgw(_) | Target::Pcx(_)) && !r.blackhole {
-                            return true;
+/// For each VPC route table, the VPCs its transit-gateway and peering routes can lead to
+/// (an over-approximation used only to choose which VPC pairs to walk).
+fn route_candidates(net: &Net) -> Vec<Vec<Idx>> {
+    let mut out = vec![Vec::new(); net.route_tables.len()];
+    for (i, rt) in net.route_tables.iter().enumerate() {
+        let a = rt.vpc;
+        let mut set: Vec<Idx> = Vec::new();
+        for r in rt.routes.iter().filter(|r| !r.blackhole) {
+            match r.target {
+                Target::Pcx(p) => {
+                    let pc = &net.peerings[p];
+                    for side in [&pc.requester, &pc.accepter] {
+                        if let Some(v) = side.vpc {
+                            if v != a {
+                                set.push(v);
+                            }
                         }
                     }
                 }
+                Target::Tgw(t) => {
+                    let Some(&att) = net.vpc_tgw_attachment.get(&(a, t)) else { continue };
+                    let Some(trt) = net.tgw_attachments[att].route_table else { continue };
+                    for tr in net.tgw_route_tables[trt].routes.iter().filter(|tr| !tr.blackhole && tr.dest.overlaps(&r.dest)) {
+                        for &x in &tr.attachments {
+                            if let crate::model::AttachmentKind::Vpc { vpc, .. } = net.tgw_attachments[x].kind {
+                                if vpc != a {
+                                    set.push(vpc);
+                                }
+                            }
+                        }
+                    }
+                }
+                _ => {}
             }
         }
+        set.sort_unstable();
+        set.dedup();
+        out[i] = set;
     }
-    false
+    out
 }
+
+/// Whether some rule of the groups could admit traffic from or to the remote ranges or groups
+/// (a cheap necessary condition, used to skip pairs before walking them).
+fn sg_may_admit(net: &Net, groups: &[Idx], ingress: bool, remote: &[crate::addr::Cidr], remote_groups: &[Idx]) -> bool {
+    groups.iter().any(|&g| {
+        let sg = &net.sgs[g];
+        let rules = if ingress { &sg.ingress } else { &sg.egress };
+        rules.iter().any(|r| match &r.peer {
+            SgPeer::Cidr { cidr, .. } => remote.iter().any(|c| c.overlaps(cidr)),
+            SgPeer::Group(x) => remote_groups.contains(x),
+            SgPeer::UnknownGroup(_) => false,
+        })
+    })
+}
+
+/// Stop searching one VPC pair after this many interface-group pairs (said in the finding's notes).
+const MAX_PAIRS_PER_VPC_PAIR: usize = 4096;
 
 fn segmentation(net: &Net, r: &Reach<'_>, team_tag: &str, out: &mut Vec<Finding>) {
     let classes = vpc_classes(net);
@@ -498,54 +565,76 @@ fn segmentation(net: &Net, r: &Reach<'_>, team_tag: &str, out: &mut Vec<Finding>
     let protos = [Proto::Tcp, Proto::Udp, Proto::Icmp];
     let one_way_opts = Options { two_way: false, ..r.opts.clone() };
     let r1 = Reach::new(net, one_way_opts);
-    for a in 0..net.vpcs.len() {
-        let Some(ta) = teams[a] else { continue };
-        for b in 0..net.vpcs.len() {
-            let Some(tb) = teams[b] else { continue };
-            if a == b || ta == tb || classes[a].is_empty() || classes[b].is_empty() || !routes_towards(net, a, b) {
-                continue;
+    let cands = route_candidates(net);
+    // (source VPC, destination VPC) -> source subnets whose route table leads there.
+    let mut pairs: BTreeMap<(Idx, Idx), Vec<Idx>> = BTreeMap::new();
+    for (s, sub) in net.subnets.iter().enumerate() {
+        let Some(rt) = sub.rt else { continue };
+        let Some(ta) = teams[sub.vpc] else { continue };
+        for &b in &cands[rt] {
+            if teams[b].map(|tb| tb != ta).unwrap_or(false) {
+                pairs.entry((sub.vpc, b)).or_default().push(s);
             }
-            let mut two_way: Option<Answer> = None;
-            let mut one_way: Option<Answer> = None;
-            'search: for (sa, ga) in &classes[a] {
-                let src = Source::Points(vec![SrcPoint {
+        }
+    }
+    for ((a, b), src_subnets) in pairs {
+        let (Some(ta), Some(tb)) = (teams[a], teams[b]) else { continue };
+        let mut two_way: Option<Answer> = None;
+        let mut one_way_pair: Option<(SrcPoint, Dest)> = None;
+        let mut tried = 0usize;
+        let mut notes: Vec<String> = Vec::new();
+        'search: for (sa, ga) in classes[a].iter().filter(|(s, _)| src_subnets.contains(s)) {
+            let a_cidrs = &net.subnets[*sa].cidrs;
+            for (sb, gb) in &classes[b] {
+                let b_cidrs = &net.subnets[*sb].cidrs;
+                if !sg_may_admit(net, ga, false, b_cidrs, gb) || !sg_may_admit(net, gb, true, a_cidrs, ga) {
+                    continue;
+                }
+                tried += 1;
+                if tried > MAX_PAIRS_PER_VPC_PAIR {
+                    notes.push(format!("search stopped after {MAX_PAIRS_PER_VPC_PAIR} interface-group pairs"));
+                    break 'search;
+                }
+                let point = SrcPoint {
                     subnet: *sa,
                     groups: ga.clone(),
                     eni: None,
-                    addrs: net.subnets[*sa].cidrs.iter().map(|c| c.interval()).collect(),
+                    addrs: a_cidrs.iter().map(|c| c.interval()).collect(),
                     label: format!("{} {}", net.subnets[*sa].id, group_label(net, ga)),
-                }]);
-                for (sb, gb) in &classes[b] {
-                    let dst = Dest::Group { subnet: *sb, groups: gb.clone(), label: format!("{} {}", net.subnets[*sb].id, group_label(net, gb)) };
-                    let ans = r.ask(&src, &dst, &protos, &PortSet::all());
-                    if ans.reachable {
-                        two_way = Some(ans);
-                        break 'search;
-                    }
-                    if one_way.is_none() {
-                        let ans1 = r1.ask(&src, &dst, &protos, &PortSet::all());
-                        if ans1.reachable {
-                            one_way = Some(ans1);
-                        }
-                    }
+                };
+                let dst = Dest::Group { subnet: *sb, groups: gb.clone(), label: format!("{} {}", net.subnets[*sb].id, group_label(net, gb)) };
+                let ans = r.ask(&Source::Points(vec![point.clone()]), &dst, &protos, &PortSet::all());
+                if ans.reachable {
+                    two_way = Some(ans);
+                    break 'search;
+                }
+                // The request got through where only the reply was dropped: one-way traffic.
+                if one_way_pair.is_none() && ans.blocked.iter().any(|b| b.reason.starts_with("reply dropped")) {
+                    one_way_pair = Some((point, dst));
                 }
             }
-            let (ans, sev, how) = match (two_way, one_way) {
-                (Some(x), _) => (x, Severity::High, "open connections to"),
-                (None, Some(x)) => (x, Severity::Medium, "send one-way traffic to"),
-                _ => continue,
-            };
-            let via: Vec<String> = ans.paths.iter().flat_map(|p| p.hops.iter().filter(|h| matches!(h.kind, "transit-gateway-route-table" | "vpc-peering-connection")).map(|h| format!("{} ({})", h.id, h.detail))).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-            let va = &net.vpcs[a];
-            out.push(
-                Finding::from_rule(&NET_007, format!("team `{ta}` ({}) can {how} team `{tb}` ({})", va.id, net.vpcs[b].id))
-                    .severity(sev)
-                    .resource(&va.id, "AwsEc2Vpc")
-                    .location(&va.account, &va.region)
-                    .description(format!("Interfaces in {} (team {ta}) can {how} interfaces in {} (team {tb}): {}. Route: {}.", net.vpc_label(a), net.vpc_label(b), summary(&ans), via.join("; ")))
-                    .evidence(json!({ "from_vpc": va.id, "to_vpc": net.vpcs[b].id, "from_team": ta, "to_team": tb, "two_way": sev == Severity::High, "paths": ans.paths })),
-            );
         }
+        let (ans, sev, how) = match (two_way, one_way_pair) {
+            (Some(x), _) => (x, Severity::High, "open connections to"),
+            (None, Some((p, d))) => {
+                let x = r1.ask(&Source::Points(vec![p]), &d, &protos, &PortSet::all());
+                if !x.reachable {
+                    continue;
+                }
+                (x, Severity::Medium, "send one-way traffic to")
+            }
+            _ => continue,
+        };
+        let via: Vec<String> = ans.paths.iter().flat_map(|p| p.hops.iter().filter(|h| matches!(h.kind, "transit-gateway-route-table" | "vpc-peering-connection")).map(|h| format!("{} ({})", h.id, h.detail))).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let va = &net.vpcs[a];
+        out.push(
+            Finding::from_rule(&NET_007, format!("team `{ta}` ({}) can {how} team `{tb}` ({})", va.id, net.vpcs[b].id))
+                .severity(sev)
+                .resource(&va.id, "AwsEc2Vpc")
+                .location(&va.account, &va.region)
+                .description(format!("Interfaces in {} (team {ta}) can {how} interfaces in {} (team {tb}): {}. Route: {}.", net.vpc_label(a), net.vpc_label(b), summary(&ans), via.join("; ")))
+                .evidence(json!({ "from_vpc": va.id, "to_vpc": net.vpcs[b].id, "from_team": ta, "to_team": tb, "two_way": sev == Severity::High, "paths": capped(&ans.paths), "paths_total": ans.paths.len(), "notes": notes })),
+        );
     }
 }
 

@@ -11,13 +11,89 @@ use std::io;
 /// The `$schema` of the documents written.
 pub const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
-/// Writes [`to_sarif`] pretty-printed.
+/// Writes [`to_sarif`] pretty-printed, streaming the results one by one so that a large
+/// report is never held twice in memory (the output is byte for byte what serializing
+/// [`to_sarif`] gives).
 pub fn write_sarif(
     report: &Report,
     opts: &WriteOptions,
     out: &mut dyn io::Write,
 ) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &to_sarif(report, opts))?;
+    use serde::ser::{Serialize, SerializeSeq, Serializer};
+
+    struct Results<'a> {
+        report: &'a Report,
+        table: &'a RuleTable,
+        uri: Option<&'a str>,
+    }
+    impl Serialize for Results<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut seq = s.serialize_seq(Some(self.report.findings.len()))?;
+            for f in &self.report.findings {
+                let mut v = result(f, self.table, self.uri);
+                v.sort_all_objects();
+                seq.serialize_element(&v)?;
+            }
+            seq.end()
+        }
+    }
+    // Fields in sorted key order, as `to_sarif` sorts them.
+    #[derive(serde::Serialize)]
+    struct Run<'a> {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        artifacts: Option<Value>,
+        invocations: Value,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        properties: Option<Value>,
+        results: Results<'a>,
+        tool: Value,
+    }
+    #[derive(serde::Serialize)]
+    struct Log<'a> {
+        #[serde(rename = "$schema")]
+        schema: &'static str,
+        runs: [Run<'a>; 1],
+        version: &'static str,
+    }
+
+    let table = RuleTable::new(report);
+    let source_uri = (!report.source.is_empty()).then(|| path_to_uri(&report.source));
+    let notifications: Vec<Value> = report.diagnostics.iter().map(notification).collect();
+    let successful = !report.diagnostics.iter().any(|d| d.level == Level::Error);
+    let mut invocations = json!([{
+        "executionSuccessful": successful,
+        "endTimeUtc": rfc3339(opts.now),
+        "toolExecutionNotifications": notifications,
+    }]);
+    invocations.sort_all_objects();
+    let mut tool = json!({
+        "driver": {
+            "name": TOOL_NAME,
+            "version": tool_version(report),
+            "informationUri": TOOL_INFORMATION_URI,
+            "rules": table.descriptors,
+        }
+    });
+    tool.sort_all_objects();
+    let (artifacts, properties) = match &source_uri {
+        Some(uri) => (
+            Some(json!([{ "location": { "uri": uri }, "roles": ["analysisTarget"] }])),
+            Some(json!({ "source": report.source })),
+        ),
+        None => (None, None),
+    };
+    let log = Log {
+        schema: SARIF_SCHEMA,
+        runs: [Run {
+            artifacts,
+            invocations,
+            properties,
+            results: Results { report, table: &table, uri: source_uri.as_deref() },
+            tool,
+        }],
+        version: "2.1.0",
+    };
+    serde_json::to_writer_pretty(&mut *out, &log)?;
     writeln!(out)
 }
 
