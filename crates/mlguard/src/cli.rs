@@ -64,6 +64,9 @@ enum Cmd {
         /// text or json.
         #[arg(long, default_value = "text")]
         format: String,
+        /// Print how long loading and the question took, on standard error.
+        #[arg(long)]
+        timings: bool,
     },
     /// List every control.
     Rules {
@@ -98,7 +101,7 @@ pub fn run() -> Result<u8> {
             let fail_on: Severity = fail_on.parse()?;
             audit(&snapshot, format, fail_on, output.as_deref(), MlOptions { ml_tag_keys: ml_tags, team_tag }, timings)
         }
-        Cmd::Reach { snapshot, from, to, protocol, port, one_way, format } => reach_cmd(&snapshot, &from, &to, &protocol, port, one_way, &format),
+        Cmd::Reach { snapshot, from, to, protocol, port, one_way, format, timings } => reach_cmd(&snapshot, &from, &to, &protocol, port, one_way, &format, timings),
         Cmd::Rules { format } => {
             let mut out = std::io::stdout().lock();
             let rules = all_rules();
@@ -303,11 +306,13 @@ fn enis_in(net: &Net, c: &Cidr) -> Vec<usize> {
     v
 }
 
-fn reach_cmd(path: &Path, from: &str, to: &str, protocol: &str, port: Option<u16>, one_way: bool, format: &str) -> Result<u8> {
+#[allow(clippy::too_many_arguments)]
+fn reach_cmd(path: &Path, from: &str, to: &str, protocol: &str, port: Option<u16>, one_way: bool, format: &str, timings: bool) -> Result<u8> {
     if format != "text" && format != "json" {
         bail!("unknown format `{format}`, expected text or json");
     }
-    let l = load(path, false)?;
+    let l = load(path, timings)?;
+    let t = std::time::Instant::now();
     let src = parse_source(&l, from)?;
     let dst = parse_dest(&l, to)?;
     let fam = if from.contains(':') && !from.starts_with("arn:") || to.contains(':') && !to.starts_with("arn:") && !to.starts_with("aws:") { Family::V6 } else { Family::V4 };
@@ -319,6 +324,9 @@ fn reach_cmd(path: &Path, from: &str, to: &str, protocol: &str, port: Option<u16
     let opts = Options { two_way: !one_way, ..Options::default() };
     let r = Reach::new(&l.net, opts);
     let ans = r.ask(&src, &dst, &protos, &ports);
+    if timings {
+        eprintln!("timing: question {:.3}ms", t.elapsed().as_secs_f64() * 1000.0);
+    }
     let mut out = std::io::stdout().lock();
     if format == "json" {
         writeln!(out, "{}", serde_json::to_string_pretty(&ans)?)?;
