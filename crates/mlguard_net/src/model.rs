@@ -508,33 +508,10 @@ impl Net {
             if net.eni_by_id.contains_key(&n.network_interface_id) {
                 continue;
             }
-            let vpc = net.subnets[subnet].vpc;
-            let mut private_ips = Vec::new();
-            let mut public = Vec::new();
-            for (i, p) in n.private_ip_addresses.iter().enumerate() {
-                match Ip::parse(&p.private_ip_address) {
-                    Some(ip) => {
-                        if !private_ips.contains(&ip) {
-                            private_ips.push(ip);
-                        }
-                        if let Some(pubip) = p.association.as_ref().and_then(|a| a.public_ip.as_deref()).and_then(Ip::parse) {
-                            public.push((ip, pubip));
-                        }
-                    }
-                    None => warn(d, n, &format!("$.NetworkInterfaces[?].PrivateIpAddresses[{i}]"), format!("expected an IP address, found `{}`", p.private_ip_address)),
-                }
+            let (private_ips, public, bad) = addresses(n.private_ip_address.as_deref(), &n.private_ip_addresses, n.association.as_ref());
+            for (i, text) in bad {
+                warn(d, n, &format!("$.NetworkInterfaces[?].PrivateIpAddresses[{i}]"), format!("expected an IP address, found `{text}`"));
             }
-            if let Some(ip) = n.private_ip_address.as_deref().and_then(Ip::parse) {
-                if !private_ips.contains(&ip) {
-                    private_ips.insert(0, ip);
-                }
-                if let Some(pubip) = n.association.as_ref().and_then(|a| a.public_ip.as_deref()).and_then(Ip::parse) {
-                    if !public.iter().any(|(p, _)| *p == ip) {
-                        public.push((ip, pubip));
-                    }
-                }
-            }
-            let ipv6: Vec<Ip> = n.ipv6_addresses.iter().filter_map(|a| Ip::parse(&a.ipv6_address)).collect();
             let mut groups = Vec::new();
             for g in &n.groups {
                 match net.sg_by_id.get(&g.group_id) {
@@ -542,28 +519,14 @@ impl Net {
                     None => warn(d, n, "$.NetworkInterfaces[?].Groups", format!("network interface `{}` carries unknown security group `{}`; that group admits nothing", n.network_interface_id, g.group_id)),
                 }
             }
-            groups.sort_unstable();
-            groups.dedup();
-            let idx = net.enis.len();
-            for ip in private_ips.iter().chain(ipv6.iter()) {
-                net.eni_by_ip.insert((vpc, *ip), idx);
-            }
-            for (p, q) in &public {
-                net.eni_by_public_ip.insert(*q, (idx, *p));
-                net.public_of_private.insert((vpc, *p), *q);
-            }
-            for ip in &ipv6 {
-                net.eni_by_public_ip.insert(*ip, (idx, *ip));
-            }
-            net.eni_by_id.insert(n.network_interface_id.clone(), idx);
-            net.enis.push(Eni {
+            net.add_eni(Eni {
                 id: n.network_interface_id.clone(),
                 subnet,
-                vpc,
+                vpc: net.subnets[subnet].vpc,
                 account: n.owner_id.clone().unwrap_or_else(|| n.account.clone()),
                 region: n.region.clone(),
                 private_ips,
-                ipv6,
+                ipv6: n.ipv6_addresses.iter().filter_map(|a| Ip::parse(&a.ipv6_address)).collect(),
                 public,
                 groups,
                 interface_type: n.interface_type.clone().unwrap_or_else(|| "interface".into()),
@@ -591,50 +554,17 @@ impl Net {
                     warn(d, i, "$.Reservations[?].Instances[?].NetworkInterfaces", format!("instance `{}` interface `{}` is in unknown subnet `{subnet_id}`; skipped", i.instance_id, ni.network_interface_id));
                     continue;
                 };
-                let vpc = net.subnets[subnet].vpc;
-                let mut private_ips: Vec<Ip> = ni.private_ip_addresses.iter().filter_map(|p| Ip::parse(&p.private_ip_address)).collect();
-                if let Some(ip) = ni.private_ip_address.as_deref().and_then(Ip::parse) {
-                    if !private_ips.contains(&ip) {
-                        private_ips.insert(0, ip);
-                    }
-                }
-                let mut public = Vec::new();
-                for p in &ni.private_ip_addresses {
-                    if let (Some(a), Some(b)) = (Ip::parse(&p.private_ip_address), p.association.as_ref().and_then(|a| a.public_ip.as_deref()).and_then(Ip::parse)) {
-                        public.push((a, b));
-                    }
-                }
-                if let (Some(a), Some(b)) = (private_ips.first().copied(), ni.association.as_ref().and_then(|a| a.public_ip.as_deref()).and_then(Ip::parse)) {
-                    if !public.iter().any(|(p, _)| *p == a) {
-                        public.push((a, b));
-                    }
-                }
-                let ipv6: Vec<Ip> = ni.ipv6_addresses.iter().filter_map(|a| Ip::parse(&a.ipv6_address)).collect();
-                let mut groups: Vec<Idx> = ni.groups.iter().filter_map(|g| net.sg_by_id.get(&g.group_id).copied()).collect();
-                groups.sort_unstable();
-                groups.dedup();
-                let idx = net.enis.len();
-                for ip in private_ips.iter().chain(ipv6.iter()) {
-                    net.eni_by_ip.insert((vpc, *ip), idx);
-                }
-                for (p, q) in &public {
-                    net.eni_by_public_ip.insert(*q, (idx, *p));
-                    net.public_of_private.insert((vpc, *p), *q);
-                }
-                for ip in &ipv6 {
-                    net.eni_by_public_ip.insert(*ip, (idx, *ip));
-                }
-                net.eni_by_id.insert(ni.network_interface_id.clone(), idx);
-                net.enis.push(Eni {
+                let (private_ips, public, _) = addresses(ni.private_ip_address.as_deref(), &ni.private_ip_addresses, ni.association.as_ref());
+                let idx = net.add_eni(Eni {
                     id: ni.network_interface_id.clone(),
                     subnet,
-                    vpc,
+                    vpc: net.subnets[subnet].vpc,
                     account: i.account.clone(),
                     region: i.region.clone(),
                     private_ips,
-                    ipv6,
+                    ipv6: ni.ipv6_addresses.iter().filter_map(|a| Ip::parse(&a.ipv6_address)).collect(),
                     public,
-                    groups,
+                    groups: ni.groups.iter().filter_map(|g| net.sg_by_id.get(&g.group_id).copied()).collect(),
                     interface_type: "interface".into(),
                     instance: Some(i.instance_id.clone()),
                     source_dest_check: true,
@@ -998,6 +928,28 @@ impl Net {
         net
     }
 
+    /// Adds an interface and indexes its addresses; returns its index.
+    fn add_eni(&mut self, mut eni: Eni) -> Idx {
+        eni.groups.sort_unstable();
+        eni.groups.dedup();
+        let idx = self.enis.len();
+        let vpc = eni.vpc;
+        for ip in eni.private_ips.iter().chain(eni.ipv6.iter()) {
+            self.eni_by_ip.insert((vpc, *ip), idx);
+        }
+        for (p, q) in &eni.public {
+            self.eni_by_public_ip.insert(*q, (idx, *p));
+            self.public_of_private.insert((vpc, *p), *q);
+        }
+        // IPv6 addresses are public as they are.
+        for ip in &eni.ipv6 {
+            self.eni_by_public_ip.insert(*ip, (idx, *ip));
+        }
+        self.eni_by_id.insert(eni.id.clone(), idx);
+        self.enis.push(eni);
+        idx
+    }
+
     pub fn vpc_of_subnet(&self, s: Idx) -> &Vpc {
         &self.vpcs[self.subnets[s].vpc]
     }
@@ -1010,6 +962,41 @@ impl Net {
             _ => vpc.id.clone(),
         }
     }
+}
+
+/// The private addresses of an interface (primary first) and their public or Elastic IP
+/// associations, with the unparseable entries (index, text).
+#[allow(clippy::type_complexity)]
+fn addresses(primary: Option<&str>, list: &[ec2::PrivateIpAddress], assoc: Option<&ec2::PublicIpAssociation>) -> (Vec<Ip>, Vec<(Ip, Ip)>, Vec<(usize, String)>) {
+    let mut private_ips = Vec::new();
+    let mut public = Vec::new();
+    let mut bad = Vec::new();
+    let public_of = |a: Option<&ec2::PublicIpAssociation>| a.and_then(|a| a.public_ip.as_deref()).and_then(Ip::parse);
+    for (i, p) in list.iter().enumerate() {
+        match Ip::parse(&p.private_ip_address) {
+            Some(ip) => {
+                if !private_ips.contains(&ip) {
+                    private_ips.push(ip);
+                }
+                if let Some(q) = public_of(p.association.as_ref()) {
+                    public.push((ip, q));
+                }
+            }
+            None => bad.push((i, p.private_ip_address.clone())),
+        }
+    }
+    if let Some(ip) = primary.and_then(Ip::parse) {
+        if let Some(pos) = private_ips.iter().position(|x| *x == ip) {
+            private_ips.remove(pos);
+        }
+        private_ips.insert(0, ip);
+        if let Some(q) = public_of(assoc) {
+            if !public.iter().any(|(p, _)| *p == ip) {
+                public.push((ip, q));
+            }
+        }
+    }
+    (private_ips, public, bad)
 }
 
 fn range_of(from: Option<i64>, to: Option<i64>) -> PortSet {
