@@ -251,3 +251,38 @@ fn unusable_input_exits_2() {
     let o = mlguard(&["audit", "x", "--format", "yaml"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Runs mlguard from the repository root so report paths are relative and stable.
+fn mlguard_in_root(args: &[&str]) -> String {
+    match Command::new(env!("CARGO_BIN_EXE_mlguard")).args(args).current_dir(root()).output() {
+        Ok(o) => String::from_utf8_lossy(&o.stdout).into_owned(),
+        Err(e) => panic!("cannot run mlguard: {e}"),
+    }
+}
+
+#[test]
+fn snapshot_audit_table_reports() {
+    insta::assert_snapshot!("audit_insecure_table", mlguard_in_root(&["audit", "examples/insecure-ml-platform"]));
+    insta::assert_snapshot!("audit_secure_table", mlguard_in_root(&["audit", "examples/secure-ml-platform"]));
+}
+
+#[test]
+fn snapshot_audit_json_report() {
+    insta::assert_snapshot!("audit_insecure_json", mlguard_in_root(&["audit", "examples/insecure-ml-platform", "--format", "json"]));
+}
+
+#[test]
+fn snapshot_reach_explanations() {
+    insta::assert_snapshot!(
+        "reach_notebook_8888",
+        mlguard_in_root(&["reach", "examples/insecure-ml-platform", "--from", "internet", "--to", "eni-0f1cee0f67606f7c1", "--port", "8888"])
+    );
+    insta::assert_snapshot!(
+        "reach_team_c_to_team_a_one_way",
+        mlguard_in_root(&["reach", "examples/insecure-ml-platform", "--from", "10.3.1.0/24", "--to", "10.1.30.0/24", "--protocol", "udp", "--port", "514", "--one-way"])
+    );
+    insta::assert_snapshot!(
+        "reach_bastion_blocked",
+        mlguard_in_root(&["reach", "examples/secure-ml-platform", "--from", "internet", "--to", "i-045d846ef541265f8", "--port", "22"])
+    );
+}

@@ -670,7 +670,7 @@ fn coarse_rules(net: &Net, mls: &[MlCompute], out: &mut Vec<Finding>) {
                 "permission {}: {} {} from {}{}",
                 rule.index,
                 rule.proto,
-                if rule.proto == ProtoMatch::All { "all ports".to_string() } else { rule.ports.to_string() },
+                if rule.proto == ProtoMatch::All { "on all ports".to_string() } else { rule.ports.to_string() },
                 cidr,
                 if cidr.len == 0 { " (anywhere)" } else if wide { " (covers the whole VPC)" } else { "" }
             );

@@ -85,7 +85,7 @@ impl ProtoMatch {
 impl fmt::Display for ProtoMatch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ProtoMatch::All => f.write_str("all"),
+            ProtoMatch::All => f.write_str("all protocols"),
             ProtoMatch::One(p) => f.write_str(&p.name()),
         }
     }

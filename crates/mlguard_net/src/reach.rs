@@ -154,8 +154,20 @@ fn ranges_text(iv: &[Interval]) -> Vec<String> {
     let mut rest: Vec<Interval> = Vec::new();
     for fam in [Family::V4, Family::V6] {
         let mine: Vec<Interval> = normalize(iv.iter().filter(|i| i.fam == fam).copied().collect());
-        if !mine.is_empty() && mine == normalize(addr::internet(fam)) {
-            out.push(if fam == Family::V4 { "0.0.0.0/0 (every public IPv4 address)".into() } else { "2000::/3 (every global IPv6 address)".into() });
+        let all = normalize(addr::internet(fam));
+        let (whole, word) = if fam == Family::V4 { ("0.0.0.0/0", "every public IPv4 address") } else { ("2000::/3", "every global IPv6 address") };
+        if mine.is_empty() {
+            continue;
+        }
+        if mine == all {
+            out.push(format!("{whole} ({word})"));
+            continue;
+        }
+        // Most of the internet: name what is missing instead.
+        let inside = mine.iter().all(|m| all.iter().any(|a| a.lo <= m.lo && m.hi <= a.hi));
+        let missing: Vec<String> = subtract(&all, &mine).iter().flat_map(|i| i.to_cidrs()).map(|c| c.to_string()).collect();
+        if inside && !missing.is_empty() && missing.len() <= 4 {
+            out.push(format!("{whole} ({word} except {})", missing.join(", ")));
         } else {
             rest.extend(mine);
         }
@@ -582,6 +594,31 @@ fn public_only(r: &[Interval]) -> Vec<Interval> {
         }
     }
     normalize(out)
+}
+
+/// `a` minus `b`, both normalized.
+fn subtract(a: &[Interval], b: &[Interval]) -> Vec<Interval> {
+    let mut out = Vec::new();
+    for x in a {
+        let mut lo = x.lo;
+        let mut open = true;
+        for y in b.iter().filter(|y| y.fam == x.fam && y.hi >= x.lo && y.lo <= x.hi) {
+            if y.lo > lo {
+                out.push(Interval { fam: x.fam, lo, hi: y.lo - 1 });
+            }
+            match y.hi.checked_add(1) {
+                Some(n) => lo = lo.max(n),
+                None => {
+                    open = false;
+                    break;
+                }
+            }
+        }
+        if open && lo <= x.hi {
+            out.push(Interval { fam: x.fam, lo, hi: x.hi });
+        }
+    }
+    out
 }
 
 /// The smallest interval covering a list of intervals of one family.

@@ -209,7 +209,7 @@ impl<'n> Walker<'n> {
             if r.allow {
                 admitted = admitted.union(&m);
             }
-            why.push(format!("rule {} {} {} {} {}", r.number, if r.allow { "allows" } else { "denies" }, r.proto, port_word(proto, &m), r.cidr));
+            why.push(format!("rule {} {} {} {} {} {}", r.number, if r.allow { "allows" } else { "denies" }, r.proto, port_word(proto, &m), if egress { "to" } else { "from" }, r.cidr));
         }
         if !remaining.is_empty() {
             why.push(format!("rule * denies {}", port_word(proto, &remaining)));
