@@ -391,8 +391,11 @@ fn aws_service_paths(net: &Net, r: &Reach<'_>, mls: &[MlCompute], cache: &mut Po
             continue;
         }
         
-        // NET-003 / NET-004
+        // NET-003 / NET-004: one finding per resource and rule, naming every service that leaks.
         for (rule, services) in [(&NET_003, vec!["s3"]), (&NET_004, vec!["sagemaker.api", "sagemaker.runtime"])] {
+            let mut leaking: Vec<&str> = Vec::new();
+            let mut via = std::collections::BTreeSet::new();
+            let mut per_service = serde_json::Map::new();
             for svc in services {
                 // Without an interface endpoint for the service in the points' VPCs, the service
                 // is any public address: one question serves every such service.
@@ -407,15 +410,22 @@ fn aws_service_paths(net: &Net, r: &Reach<'_>, mls: &[MlCompute], cache: &mut Po
                 if public.is_empty() {
                     continue;
                 }
-                let via: Vec<String> = public.iter().flat_map(|p| p.hops.iter().filter(|h| h.kind == "nat-gateway" || h.kind == "internet-gateway").map(|h| h.id.clone())).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
-                out.push(
-                    Finding::from_rule(rule, format!("{svc} traffic from {} `{}` leaves through {}", m.kind.label(), m.name, via.join(" and ")))
-                        .resource(&m.id, m.kind.resource_type())
-                        .location(&m.account, &m.region)
-                        .description(format!("HTTPS from {} to {svc} takes the public path through {} instead of a VPC endpoint.", m.name, via.join(" and ")))
-                        .evidence(json!({ "service": svc, "paths": capped(&public), "paths_total": public.len() })),
-                );
+                via.extend(public.iter().flat_map(|p| p.hops.iter().filter(|h| h.kind == "nat-gateway" || h.kind == "internet-gateway").map(|h| h.id.clone())));
+                leaking.push(svc);
+                per_service.insert(svc.to_string(), json!({ "paths": capped(&public), "paths_total": public.len() }));
             }
+            if leaking.is_empty() {
+                continue;
+            }
+            let via: Vec<String> = via.into_iter().collect();
+            let what = leaking.join(" and ");
+            out.push(
+                Finding::from_rule(rule, format!("{what} traffic from {} `{}` leaves through {}", m.kind.label(), m.name, via.join(" and ")))
+                    .resource(&m.id, m.kind.resource_type())
+                    .location(&m.account, &m.region)
+                    .description(format!("HTTPS from {} to {what} takes the public path through {} instead of a VPC endpoint.", m.name, via.join(" and ")))
+                    .evidence(json!({ "services": per_service })),
+            );
         }
         // NET-005: no internet, missing endpoints.
         if m.managed_internet.is_some() {
