@@ -1,6 +1,7 @@
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use mlguard_core::report::{self, Format, WriteOptions};
+use mlguard_core::config::{apply_suppressions, Config};
 use mlguard_core::{Level, Report, RuleDoc, Severity};
 use mlguard_net::addr::{Cidr, Family, Ip};
 use mlguard_net::controls::{self, AuditOptions};
@@ -34,11 +35,14 @@ enum Cmd {
         /// Write the report to a file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
-        /// Tag key naming a VPC's team (NET-007).
-        #[arg(long, default_value = "team")]
-        team_tag: String,
-        /// Tag key marking EC2 instances as ML workloads (repeatable).
-        #[arg(long = "ml-tag", default_values_t = vec!["ml-workload".to_string()])]
+        /// Configuration file; default: `mlguard.toml` at the snapshot root, if there is one.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Tag key naming a VPC's team (NET-007); overrides the configuration (default `team`).
+        #[arg(long)]
+        team_tag: Option<String>,
+        /// Tag key marking EC2 instances as ML workloads (repeatable); overrides the configuration (default `ml-workload`).
+        #[arg(long = "ml-tag")]
         ml_tags: Vec<String>,
         /// Print how long loading and each group of controls took, on standard error.
         #[arg(long)]
@@ -96,10 +100,15 @@ pub fn all_rules() -> Vec<&'static RuleDoc> {
 pub fn run() -> Result<u8> {
     let cli = Cli::parse();
     match cli.cmd {
-        Cmd::Audit { snapshot, format, fail_on, output, team_tag, ml_tags, timings } => {
+        Cmd::Audit { snapshot, format, fail_on, output, config, team_tag, ml_tags, timings } => {
             let format: Format = format.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
             let fail_on: Severity = fail_on.parse()?;
-            audit(&snapshot, format, fail_on, output.as_deref(), MlOptions { ml_tag_keys: ml_tags, team_tag }, timings)
+            let (cfg, cfg_file) = load_config(&snapshot, config.as_deref())?;
+            let ml = MlOptions {
+                ml_tag_keys: if ml_tags.is_empty() { cfg.ml.compute_tags.clone() } else { ml_tags },
+                team_tag: team_tag.unwrap_or_else(|| cfg.network.team_tag.clone()),
+            };
+            audit(&snapshot, format, fail_on, output.as_deref(), ml, &cfg, &cfg_file, timings)
         }
         Cmd::Reach { snapshot, from, to, protocol, port, one_way, format, timings } => reach_cmd(&snapshot, &from, &to, &protocol, port, one_way, &format, timings),
         Cmd::Rules { format } => {
@@ -163,9 +172,26 @@ fn load(path: &Path, timings: bool) -> Result<Loaded> {
     Ok(Loaded { inv, net })
 }
 
-fn audit(path: &Path, format: Format, fail_on: Severity, output: Option<&Path>, ml: MlOptions, timings: bool) -> Result<u8> {
+/// The configuration: the given file, else `mlguard.toml` at the snapshot root, else defaults.
+fn load_config(snapshot: &Path, given: Option<&Path>) -> Result<(Config, String)> {
+    let path = match given {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let p = snapshot.join("mlguard.toml");
+            if !p.is_file() {
+                return Ok((Config::default(), String::new()));
+            }
+            p
+        }
+    };
+    Ok((Config::load(&path)?, path.display().to_string()))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn audit(path: &Path, format: Format, fail_on: Severity, output: Option<&Path>, ml: MlOptions, cfg: &Config, cfg_file: &str, timings: bool) -> Result<u8> {
     let l = load(path, timings)?;
-    let opts = AuditOptions { ml, reach: Options::default() };
+    let (lo, hi) = cfg.ephemeral_ports();
+    let opts = AuditOptions { ml, reach: Options { ephemeral: PortSet::range(lo, hi), ..Options::default() } };
     let mut rep = Report::new(path.display().to_string());
     rep.rules = all_rules();
     let (findings, times) = controls::audit_timed(&l.inv, &l.net, &opts);
@@ -175,8 +201,11 @@ fn audit(path: &Path, format: Format, fail_on: Severity, output: Option<&Path>, 
         }
     }
     rep.findings = findings;
+    let today = time::OffsetDateTime::now_utc().date();
+    let suppression_notes = apply_suppressions(&mut rep, cfg, today, cfg_file);
     rep.diagnostics = l.inv.diagnostics.clone();
     rep.diagnostics.extend(l.net.diagnostics.iter().cloned());
+    rep.diagnostics.extend(suppression_notes);
     rep.sort();
     let usable = !l.net.vpcs.is_empty() || !l.inv.sagemaker.notebook_instances.is_empty();
     let t_write = std::time::Instant::now();

@@ -286,3 +286,29 @@ fn snapshot_reach_explanations() {
         mlguard_in_root(&["reach", "examples/secure-ml-platform", "--from", "internet", "--to", "i-045d846ef541265f8", "--port", "22"])
     );
 }
+
+#[test]
+fn config_suppresses_and_expired_suppressions_say_so() {
+    let d = temp_dir("config");
+    copy_dir(&example("insecure-ml-platform"), &d);
+    let _ = std::fs::write(
+        d.join("mlguard.toml"),
+        "[[suppress]]\nrule = \"NET-*\"\nresource = \"*\"\nreason = \"lab account, accepted\"\n\n[[suppress]]\nrule = \"NET-001\"\nresource = \"*\"\nreason = \"old exception\"\nexpires = \"2020-01-01\"\n",
+    );
+    let o = mlguard(&["audit", d.to_str().unwrap_or_default(), "--format", "json"]);
+    let r = json_of(&o);
+    // Everything is suppressed, so nothing fails the run.
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(r["findings"].as_array().into_iter().flatten().all(|f| f["suppressed"] == "lab account, accepted"));
+    assert!(r["diagnostics"].to_string().contains("expired on 2020-01-01"), "{}", r["diagnostics"]);
+    // A misspelt key is an error naming it, exit 2.
+    let _ = std::fs::write(d.join("mlguard.toml"), "[network]\nteam_tags = \"owner\"\n");
+    let o = mlguard(&["audit", d.to_str().unwrap_or_default()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("team_tags"), "{}", String::from_utf8_lossy(&o.stderr));
+    // The team tag from the configuration is used: with a tag no VPC has, NET-007 disappears.
+    let _ = std::fs::write(d.join("mlguard.toml"), "[network]\nteam_tag = \"no-such-tag\"\n");
+    let r = json_of(&mlguard(&["audit", d.to_str().unwrap_or_default(), "--format", "json"]));
+    assert!(!rule_ids(&r).iter().any(|x| x == "NET-007"));
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -17,6 +17,7 @@
 //! assert_eq!(f.rule_id, "NET-001");
 //! ```
 
+pub mod config;
 pub mod diag;
 pub mod report;
 pub mod rule;
