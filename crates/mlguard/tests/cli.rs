@@ -312,3 +312,33 @@ fn config_suppresses_and_expired_suppressions_say_so() {
     assert!(!rule_ids(&r).iter().any(|x| x == "NET-007"));
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// `docs/rules/` is generated from the same `RuleDoc`s as `mlguard rules` and `explain`;
+/// this test fails when they drift. Regenerate with `UPDATE_DOCS=1 cargo test -p mlguard --test cli rule_docs`.
+#[test]
+fn rule_docs_are_generated_from_the_rules() {
+    let update = std::env::var_os("UPDATE_DOCS").is_some();
+    let dir = root().join("docs/rules");
+    let rules = json_of(&mlguard(&["rules", "--format", "json"]));
+    let mut index = String::from("# Rules\n\nGenerated from the rules' own documentation (`mlguard rules`, `mlguard explain ID`); do not edit by hand.\n\n| Id | Severity | Practice | Title |\n|---|---|---|---|\n");
+    let mut stale = Vec::new();
+    for r in rules.as_array().into_iter().flatten() {
+        let id = r["id"].as_str().unwrap_or_default();
+        index.push_str(&format!("| [{id}]({id}.md) | {} | {} | {} |\n", r["severity"].as_str().unwrap_or_default(), r["practice"].as_str().unwrap_or_default(), r["title"].as_str().unwrap_or_default()));
+        let text = String::from_utf8_lossy(&mlguard(&["explain", id]).stdout).into_owned();
+        let path = dir.join(format!("{id}.md"));
+        if update {
+            let _ = std::fs::create_dir_all(&dir);
+            let _ = std::fs::write(&path, &text);
+        } else if std::fs::read_to_string(&path).unwrap_or_default() != text {
+            stale.push(path.display().to_string());
+        }
+    }
+    let path = dir.join("README.md");
+    if update {
+        let _ = std::fs::write(&path, &index);
+    } else if std::fs::read_to_string(&path).unwrap_or_default() != index {
+        stale.push(path.display().to_string());
+    }
+    assert!(stale.is_empty(), "stale rule docs (run UPDATE_DOCS=1 cargo test -p mlguard --test cli rule_docs): {stale:?}");
+}

@@ -80,7 +80,8 @@ impl RuleDoc {
         let mut refs = vec![
             Reference {
                 title: format!("mlguard defense-in-depth practice: {}", self.practice),
-                url: format!("https://github.com/mlguard/mlguard/blob/main/docs/rules/{}.md", self.id),
+                // In the repository; generated from this same documentation (`docs/rules/`).
+                url: format!("docs/rules/{}.md", self.id),
             },
             Reference {
                 title: format!("AWS Well-Architected Security Pillar {}", self.well_architected),
@@ -116,7 +117,7 @@ impl RuleDoc {
 /// The Well-Architected Framework page of a best-practice id such as `SEC05-BP02`.
 pub fn well_architected_url(item: &str) -> String {
     let id = item.split_whitespace().next().unwrap_or(item).to_ascii_lowercase();
-    format!("https://docs.aws.amazon.com/wellarchitected/latest/security-pillar/{id}.html")
+    format!("https://docs.aws.amazon.com/wellarchitected/latest/framework/{id}.html")
 }
 
 /// Finds a rule by id, case-insensitively.
