@@ -342,3 +342,21 @@ fn rule_docs_are_generated_from_the_rules() {
     }
     assert!(stale.is_empty(), "stale rule docs (run UPDATE_DOCS=1 cargo test -p mlguard --test cli rule_docs): {stale:?}");
 }
+
+#[test]
+fn sagemaker_resources_as_endpoints() {
+    // A training job placed in its VPC subnet reaches S3 through the NAT gateway (no endpoint).
+    let a = reach("insecure-ml-platform", &["--from", "arn:aws:sagemaker:us-east-1:111122223333:training-job/churn-xgb-train-2024-06-03-14-02-11-503", "--to", "s3", "--port", "443"]);
+    assert_eq!(a["reachable"], true);
+    let kinds: Vec<&str> = a["paths"][0]["hops"].as_array().into_iter().flatten().filter_map(|h| h["type"].as_str()).collect();
+    assert!(kinds.contains(&"nat-gateway") && kinds.contains(&"internet-gateway"), "{kinds:?}");
+    assert_eq!(a["paths"][0]["source_ranges"][0], "10.1.10.0/24");
+    // A notebook with direct internet access reaches the internet outside the VPC.
+    let b = reach("insecure-ml-platform", &["--from", "arn:aws:sagemaker:us-east-1:111122223333:notebook-instance/team-a-nb-quickstart", "--to", "internet"]);
+    assert_eq!(b["reachable"], true);
+    assert_eq!(b["paths"][0]["arrives"], "sagemaker-network");
+    // A private notebook cannot be addressed from the internet, and the answer says why.
+    let c = reach("secure-ml-platform", &["--from", "internet", "--to", "arn:aws:sagemaker:us-east-1:111122223333:notebook-instance/ml-research-nb-01"]);
+    assert_eq!(c["reachable"], false);
+    assert!(c["blocked"][0]["reason"].as_str().unwrap_or("").contains("no public IPv4"), "{}", c["blocked"]);
+}

@@ -425,7 +425,7 @@ impl<'n> Reach<'n> {
         let start = match src {
             Some(p) => {
                 let label = p.eni.map(|e| net.enis[e].id.clone()).unwrap_or_else(|| p.label.clone());
-                w.hops.push(Hop { kind: if p.eni.is_some() { "network-interface" } else { "resource" }, id: label, detail: format!("{} in {}", src_addr.show(), net.subnets[p.subnet].id) });
+                w.hops.push(Hop { kind: if p.eni.is_some() { "network-interface" } else { "resource" }, id: label, detail: if src_addr.var.is_some() { format!("any address of {}", net.subnets[p.subnet].id) } else { format!("{} in {}", src_addr.ip, net.subnets[p.subnet].id) } });
                 Start::Subnet(p.subnet)
             }
             None => {
