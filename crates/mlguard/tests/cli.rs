@@ -1,4 +1,5 @@
 //! End-to-end tests of the `mlguard` binary on the bundled example snapshots.
+#![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};

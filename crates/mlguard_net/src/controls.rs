@@ -353,14 +353,19 @@ fn relabel(net: &Net, a: &Answer, from: Idx, to: Idx) -> Answer {
 /// Answers for groups of points that behave alike: interfaces in the same subnet with the same
 /// security groups and the same kinds of public address walk the same way (the interface's own
 /// private address is never tested by a rule on these paths), so one answer serves them all.
+/// What decides how a point walks: subnet, groups, whether it is a real interface, and whether
+/// it has public IPv4 and IPv6 addresses.
+type PointKey = (Idx, Vec<Idx>, bool, bool, bool);
+
 #[derive(Default)]
 struct PointCache {
-    map: HashMap<(Vec<(Idx, Vec<Idx>, bool, bool, bool)>, String), (Option<Idx>, Answer)>,
+    map: HashMap<(Vec<PointKey>, String), (Option<Idx>, Answer)>,
 }
 
 impl PointCache {
+    #[allow(clippy::too_many_arguments)]
     fn ask(&mut self, net: &Net, r: &Reach<'_>, points: &[SrcPoint], to: &Dest, key: &str, protos: &[Proto], ports: &PortSet) -> Answer {
-        let k: Vec<(Idx, Vec<Idx>, bool, bool, bool)> = points
+        let k: Vec<PointKey> = points
             .iter()
             .map(|p| match p.eni {
                 Some(e) => (p.subnet, p.groups.clone(), true, !net.enis[e].public.is_empty(), !net.enis[e].ipv6.is_empty()),

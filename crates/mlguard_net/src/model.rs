@@ -689,6 +689,8 @@ impl Net {
             e.transit_gateway_vpc_attachments.iter().map(|a| (a.transit_gateway_attachment_id.as_str(), a)).collect();
         let mut seen_att = std::collections::HashSet::new();
         // Attachments from describe-transit-gateway-attachments, plus VPC attachments only listed in the VPC call.
+        // (attachment, transit gateway, resource type, resource, associated route table, state)
+        #[allow(clippy::type_complexity)]
         let mut generic: Vec<(String, String, String, Option<String>, Option<String>, Option<String>)> = Vec::new();
         for a in &e.transit_gateway_attachments {
             generic.push((
@@ -1039,7 +1041,7 @@ fn resolve_target(net: &Net, r: &ec2::Route) -> (Target, String) {
         let eni = net.instance_by_id.get(i).and_then(|&x| net.instances[x].enis.first().copied());
         return (eni.map(Target::Eni).unwrap_or(Target::Missing(i.clone())), i.clone());
     }
-    for o in [&r.local_gateway_id, &r.carrier_gateway_id, &r.core_network_arn].into_iter().flatten() {
+    if let Some(o) = [&r.local_gateway_id, &r.carrier_gateway_id, &r.core_network_arn].into_iter().flatten().next() {
         return (Target::External(o.clone()), o.clone());
     }
     (Target::Missing("(no target)".into()), "(no target)".into())

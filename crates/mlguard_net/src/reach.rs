@@ -196,6 +196,9 @@ pub struct Reach<'n> {
     pub opts: Options,
 }
 
+/// A settled piece of a question: its source and destination ranges and what happened.
+type Piece = (Interval, Interval, Result<(PathOut, PortSet), Block>);
+
 /// The concrete ends of one attempt.
 enum DstKind {
     Eni(Idx),
@@ -341,7 +344,7 @@ impl<'n> Reach<'n> {
         let (Some(sh), Some(dh)) = (hull(s), hull(d)) else { return };
         let mut work: Vec<(Interval, Interval)> = vec![(sh, dh)];
         let mut pieces = 0usize;
-        let mut done: Vec<(Interval, Interval, Result<(PathOut, PortSet), Block>)> = Vec::new();
+        let mut done: Vec<Piece> = Vec::new();
         while let Some((si, di)) = work.pop() {
             pieces += 1;
             if pieces > self.opts.max_pieces {
@@ -367,7 +370,7 @@ impl<'n> Reach<'n> {
             }
         }
         // Merge pieces per path, in address order.
-        done.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        done.sort_by_key(|a| (a.0, a.1));
         let mut by_path: BTreeMap<usize, (PathOut, Vec<Interval>, Vec<Interval>)> = BTreeMap::new();
         let mut order: Vec<PathOut> = Vec::new();
         for (si, di, r) in done {

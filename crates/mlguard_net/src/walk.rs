@@ -258,7 +258,7 @@ impl<'n> Walker<'n> {
                 self.apply_nacl(subnet, false, &mut pkt)?;
                 subnet
             }
-            Start::Internet => return self.from_internet(pkt),
+            Start::Internet => return self.enter_from_internet(pkt),
         };
         for _ in 0..MAX_HOPS {
             let sub = &net.subnets[cur];
@@ -489,7 +489,7 @@ impl<'n> Walker<'n> {
     }
 
     /// From the internet through the internet gateway of the VPC that owns the public address.
-    fn from_internet(&mut self, mut pkt: Pkt) -> Result<Arrival, Block> {
+    fn enter_from_internet(&mut self, mut pkt: Pkt) -> Result<Arrival, Block> {
         let net = self.net;
         let Some(&(eni, private)) = net.eni_by_public_ip.get(&pkt.dst.ip) else {
             return Err(Self::block("internet", "internet", format!("no network interface in the snapshot owns public address {}", pkt.dst.ip)));
