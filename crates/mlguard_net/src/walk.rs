@@ -279,6 +279,9 @@ impl<'n> Walker<'n> {
             }
             self.hop("route-table", &rt.id, format!("{} matches {via} -> {}{}", pkt.dst.show(), route.target_id, if sub.rt_explicit { "" } else { " (main route table of the VPC)" }));
             match route.target.clone() {
+                // The local route: delivery inside the VPC; network ACLs apply only when the packet
+                // crosses from one subnet to another.
+                // <https://docs.aws.amazon.com/vpc/latest/userguide/RouteTables.html>
                 Target::Local => {
                     let found = net.eni_by_ip.get(&(vpc, pkt.dst.ip)).copied();
                     let eni = match found {
@@ -316,6 +319,8 @@ impl<'n> Walker<'n> {
                     self.hop("internet-gateway", &igw.id, format!("to the internet from {src_public}"));
                     return Ok(Arrival { terminal: Terminal::Internet { src_public, eigw: None }, pkt, sg_refs: false, nats });
                 }
+                // Egress-only internet gateway: IPv6 out, replies back, nothing initiated from outside.
+                // <https://docs.aws.amazon.com/vpc/latest/userguide/egress-only-internet-gateway.html>
                 Target::Eigw(g) => {
                     let gw = &net.eigws[g];
                     if pkt.dst.ip.fam != Family::V6 {
@@ -331,6 +336,9 @@ impl<'n> Walker<'n> {
                     self.hop("egress-only-internet-gateway", &gw.id, "IPv6 to the internet (outbound only)".into());
                     return Ok(Arrival { terminal: Terminal::Internet { src_public: pkt.src.ip, eigw: Some(g) }, pkt, sg_refs: false, nats });
                 }
+                // NAT gateway: source NAT to its private address, forwarded by its own subnet's
+                // route table; a public NAT gateway then goes out with its Elastic IP.
+                // <https://docs.aws.amazon.com/vpc/latest/userguide/nat-gateway-basics.html>
                 Target::Nat(n) => {
                     let nat = &net.nats[n];
                     if !nat.available {
@@ -362,6 +370,9 @@ impl<'n> Walker<'n> {
                         }
                     }
                 }
+                // VPC peering: only to the peer VPC's CIDRs, no transitive routing, no edge-to-edge
+                // use of the peer's gateways.
+                // <https://docs.aws.amazon.com/vpc/latest/peering/vpc-peering-basics.html>
                 Target::Pcx(p) => {
                     let pc = &net.peerings[p];
                     if !pc.active {
@@ -411,6 +422,8 @@ impl<'n> Walker<'n> {
                     }
                     return Ok(Arrival { terminal: Terminal::Eni(eni), pkt, sg_refs, nats });
                 }
+                // Gateway endpoint (S3, DynamoDB) through its prefix-list route; the subnet's network
+                // ACL still applies. <https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html>
                 Target::Vpce(e) => {
                     let ep = &net.endpoints[e];
                     match ep.kind {

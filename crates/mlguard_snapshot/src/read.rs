@@ -1,6 +1,6 @@
 //! Reading response files element by element, so one bad element does not hide the rest.
 
-use crate::{Diagnostic, FileEntry, Snapshot};
+use crate::{commands, Diagnostic, FileEntry, Snapshot};
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
@@ -16,6 +16,8 @@ pub enum ReadError {
     MissingKey(String),
     #[error("expected `{0}` to be a JSON array")]
     NotAnArray(String),
+    #[error("empty file: the call printed nothing, so it probably failed; collect it again or remove the file")]
+    Empty,
 }
 
 fn json_err(e: &serde_json::Error) -> ReadError {
@@ -44,14 +46,33 @@ pub(crate) fn element<T: DeserializeOwned>(raw: &RawValue, base: &str) -> Result
 }
 
 impl Snapshot {
+    /// The response text. An empty file is `{}` where the AWS CLI prints nothing for an empty
+    /// response ([`commands::Command::may_be_empty`]) and a failed call everywhere else.
     fn text(&self, entry: &FileEntry) -> Result<String, ReadError> {
-        Ok(std::fs::read_to_string(&entry.path)?)
+        let text = std::fs::read_to_string(&entry.path)?;
+        if text.trim().is_empty() {
+            return match commands::lookup(&entry.service, &entry.command) {
+                Some(c) if c.may_be_empty => Ok("{}".to_string()),
+                _ => Err(ReadError::Empty),
+            };
+        }
+        Ok(text)
     }
 
     /// The elements of the listing under `key`, each deserialized on its own. Bad elements
     /// and unreadable files become diagnostics; the index of each good element in the file
     /// is returned with it.
     pub fn items<T: DeserializeOwned>(&self, entry: &FileEntry, key: &str, diags: &mut Vec<Diagnostic>) -> Vec<T> {
+        self.listing(entry, key, false, diags)
+    }
+
+    /// Like [`Snapshot::items`] for one of several listings in a response
+    /// ([`commands::Command::more_list_keys`]): a missing key is an empty listing.
+    pub fn optional_items<T: DeserializeOwned>(&self, entry: &FileEntry, key: &str, diags: &mut Vec<Diagnostic>) -> Vec<T> {
+        self.listing(entry, key, true, diags)
+    }
+
+    fn listing<T: DeserializeOwned>(&self, entry: &FileEntry, key: &str, optional: bool, diags: &mut Vec<Diagnostic>) -> Vec<T> {
         let text = match self.text(entry) {
             Ok(t) => t,
             Err(e) => {
@@ -61,8 +82,10 @@ impl Snapshot {
         };
         // Fast path: one typed pass over the file. Only when it fails is the file split into
         // elements, so that each bad element is named and the good ones are kept.
-        if let Ok(items) = fast_list::<T>(&text, key) {
-            return items;
+        match fast_list::<T>(&text, key) {
+            Ok(Some(items)) => return items,
+            Ok(None) if optional => return Vec::new(),
+            _ => {}
         }
         match raw_list(&text, key) {
             Ok(list) => {
@@ -75,6 +98,7 @@ impl Snapshot {
                 }
                 out
             }
+            Err(ReadError::MissingKey(_)) if optional => Vec::new(),
             Err(e) => {
                 diags.push(Diagnostic::error(&entry.rel, "", format!("file skipped: {e}")));
                 Vec::new()
@@ -82,11 +106,18 @@ impl Snapshot {
         }
     }
 
+    /// The whole response as `T` in one typed pass, or `None` if anything in the file is off
+    /// (then [`Snapshot::object`] or [`Snapshot::items`] say what and where).
+    pub fn try_object<T: DeserializeOwned>(&self, entry: &FileEntry) -> Option<T> {
+        let text = self.text(entry).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
     /// The listing under `key` in one typed pass, or `None` if anything in the file is off
     /// (then [`Snapshot::items`] or [`Snapshot::nested_items`] say what and where).
     pub fn try_items<T: DeserializeOwned>(&self, entry: &FileEntry, key: &str) -> Option<Vec<T>> {
         let text = self.text(entry).ok()?;
-        fast_list(&text, key).ok()
+        fast_list(&text, key).ok().flatten()
     }
 
     /// Like [`Snapshot::items`] for listings nested one level (`Reservations[].Instances[]`):
@@ -176,8 +207,9 @@ pub(crate) fn raw_list<'a>(text: &'a str, key: &str) -> Result<Vec<&'a RawValue>
     serde_json::from_str::<Vec<&'a RawValue>>(raw.get()).map_err(|_| ReadError::NotAnArray(key.to_string()))
 }
 
-/// Deserializes `{"Key": [T, ...], ...}` in one pass, ignoring other keys.
-fn fast_list<T: DeserializeOwned>(text: &str, key: &str) -> Result<Vec<T>, serde_json::Error> {
+/// Deserializes `{"Key": [T, ...], ...}` in one pass, ignoring other keys; `None` when the key
+/// is missing.
+fn fast_list<T: DeserializeOwned>(text: &str, key: &str) -> Result<Option<Vec<T>>, serde_json::Error> {
     use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
     use std::marker::PhantomData;
 
@@ -208,5 +240,5 @@ fn fast_list<T: DeserializeOwned>(text: &str, key: &str) -> Result<Vec<T>, serde
     let mut de = serde_json::Deserializer::from_str(text);
     let v = Seed::<T>(key, PhantomData).deserialize(&mut de)?;
     de.end()?;
-    v.ok_or_else(|| serde::de::Error::custom("missing key"))
+    Ok(v)
 }
