@@ -36,6 +36,7 @@ use std::path::{Path, PathBuf};
 pub struct FileEntry {
     pub account: String,
     pub region: String,
+    /// The service as named in [`commands::COMMANDS`] (`s3` for files under `s3api/`).
     pub service: String,
     /// The resource folder for per-resource calls.
     pub resource: Option<String>,
@@ -141,6 +142,13 @@ impl Snapshot {
             ));
             return;
         };
+        if cmd.global && region != "global" {
+            self.diagnostics.push(Diagnostic::warning(
+                &rel,
+                "",
+                format!("`{service} {command}` is global and belongs under `{account}/global/{service}/`; read anyway, so keep one copy per account"),
+            ));
+        }
         match (cmd.scope, &resource) {
             (Scope::Account, Some(_)) => {
                 self.diagnostics.push(Diagnostic::warning(&rel, "", format!("file ignored: `{command}` is an account-wide call and belongs directly under `{service}/`")));
@@ -155,7 +163,8 @@ impl Snapshot {
         self.files.push(FileEntry {
             account: account.to_string(),
             region: region.to_string(),
-            service: service.to_string(),
+            // `s3api/` and `s3/` hold the same calls; entries use the name in `COMMANDS`.
+            service: cmd.service.to_string(),
             resource,
             command: command.to_string(),
             page,
