@@ -38,8 +38,7 @@ impl Command {
     }
 }
 
-const BASE: Command =
-    Command { service: "", name: "", scope: Scope::Account, list_key: None, more_list_keys: &[], global: false, may_be_empty: false };
+const BASE: Command = Command { service: "", name: "", scope: Scope::Account, list_key: None, more_list_keys: &[], global: false, may_be_empty: false };
 
 /// An account-wide listing.
 const fn acct(service: &'static str, name: &'static str, key: &'static str) -> Command {

@@ -3,12 +3,41 @@
 //! A snapshot is laid out as `<root>/<account>/<region>/<service>/<command>.json` for
 //! account-wide calls and `<root>/<account>/<region>/<service>/<resource>/<command>.json`
 //! for calls about one resource (the folder name ties a response that does not name its
-//! resource to the resource). Pages split over several files (`describe-instances.2.json`)
-//! are merged in page order. [`Snapshot::open`] indexes the tree and classifies every file
-//! by its command name; [`Snapshot::items`] deserializes the elements of a listing one by
-//! one, so a malformed element becomes a [`Diagnostic`] naming file and JSON path and the
-//! rest of the file is still used. Typed resources live in [`ec2`] and [`sagemaker`];
-//! [`Inventory::load`] reads everything the network layer needs.
+//! resource to the resource). Each file is what `aws <service> <command> --output json`
+//! printed. Pages split over several files (`describe-instances.2.json`) are merged in page
+//! order. [`Snapshot::open`] indexes the tree and classifies every file by its command name
+//! ([`commands::COMMANDS`]); [`Snapshot::items`] deserializes the elements of a listing one by
+//! one, so a malformed element becomes a [`Diagnostic`] naming file and JSON path and the rest
+//! of the file is still used. [`Inventory::load`] reads everything into typed, [`Located`]
+//! resources.
+//!
+//! What is read, by module and [`Inventory`] field:
+//!
+//! - [`ec2`] (`inventory.ec2`): VPCs, subnets, route tables, gateways, network ACLs, security
+//!   groups, interfaces, instances (with `EnclaveOptions`), endpoints, peering, prefix lists
+//!   and transit gateways, for the network layer.
+//! - [`sagemaker`] (`inventory.sagemaker`): `describe-*` of notebook instances, training and
+//!   processing jobs (with their S3 inputs and outputs and KMS keys), models (containers,
+//!   model data, model packages), domains, endpoint configurations (variants, data capture),
+//!   endpoints, model packages (approval status) and monitoring schedules; the account-wide
+//!   `list-*` of each; `list-model-packages` per model package group.
+//! - [`s3`] (`inventory.s3`): `list-buckets`; per bucket (`s3/<bucket>/` or `s3api/<bucket>/`)
+//!   versioning, Object Lock, the bucket policy (kept as its JSON string), Block Public Access,
+//!   default encryption, server access logging and tags; the account's Block Public Access
+//!   (`s3control get-public-access-block`). [`S3::bucket_config`] gathers one bucket's settings.
+//! - [`iam`] (`inventory.iam`): `get-account-authorization-details` under the region `global`:
+//!   users, groups, roles and managed policies, with policy documents kept as JSON values.
+//! - [`detection`] (`inventory.detection`): GuardDuty detectors and their protection plans,
+//!   the Macie session and classification jobs, CloudTrail trails with their status and event
+//!   selectors ([`Detection::trail_status`]).
+//! - [`waf`] (`inventory.waf`): WAF web ACLs with their rules and associated resources (region
+//!   `global` is the CloudFront scope), API Gateway REST APIs and stages, load balancers.
+//!
+//! An empty file is a call that printed nothing. The AWS CLI prints nothing for an empty
+//! response, so for the calls where that is a normal answer (`get-bucket-versioning` of a bucket
+//! never versioned, `get-bucket-logging` with logging off) it reads as `{}`; elsewhere it is a
+//! failed call and is skipped with a diagnostic. A call that fails because the setting does not
+//! exist (no bucket policy, no tags) should leave no file.
 //!
 //! ```no_run
 //! let snapshot = mlguard_snapshot::Snapshot::open("examples/secure-ml-platform".as_ref()).unwrap();
@@ -19,13 +48,17 @@
 //! This crate does no network I/O and knows nothing about the AWS SDK.
 
 pub mod commands;
+pub mod detection;
 pub mod ec2;
+pub mod iam;
 mod inventory;
 mod read;
+pub mod s3;
 pub mod sagemaker;
+pub mod waf;
 
 pub use commands::{Command, Scope};
-pub use inventory::{Inventory, Located};
+pub use inventory::{BucketConfig, Detection, Ec2, Iam, Inventory, Located, SageMaker, Waf, S3};
 pub use mlguard_core::Diagnostic;
 pub use read::ReadError;
 
@@ -71,8 +104,7 @@ impl Snapshot {
     /// Indexes the snapshot under `root`. Only an unreadable root is an error; every other
     /// problem becomes a diagnostic.
     pub fn open(root: &Path) -> Result<Snapshot, SnapshotError> {
-        let meta = std::fs::metadata(root)
-            .map_err(|source| SnapshotError::Io { path: root.display().to_string(), source })?;
+        let meta = std::fs::metadata(root).map_err(|source| SnapshotError::Io { path: root.display().to_string(), source })?;
         if !meta.is_dir() {
             return Err(SnapshotError::NotADirectory(root.display().to_string()));
         }
@@ -97,8 +129,7 @@ impl Snapshot {
             }
         }
         snap.files.sort_by(|a, b| {
-            (&a.service, &a.command, &a.account, &a.region, &a.resource, a.page)
-                .cmp(&(&b.service, &b.command, &b.account, &b.region, &b.resource, b.page))
+            (&a.service, &a.command, &a.account, &a.region, &a.resource, a.page).cmp(&(&b.service, &b.command, &b.account, &b.region, &b.resource, b.page))
         });
         snap.diagnostics.sort_by(|a, b| a.file.cmp(&b.file));
         Ok(snap)
@@ -135,11 +166,7 @@ impl Snapshot {
             return;
         }
         let Some(cmd) = commands::lookup(service, command) else {
-            self.diagnostics.push(Diagnostic::warning(
-                &rel,
-                "",
-                format!("unknown file ignored: mlguard does not read `{service} {command}`"),
-            ));
+            self.diagnostics.push(Diagnostic::warning(&rel, "", format!("unknown file ignored: mlguard does not read `{service} {command}`")));
             return;
         };
         if cmd.global && region != "global" {
@@ -151,11 +178,19 @@ impl Snapshot {
         }
         match (cmd.scope, &resource) {
             (Scope::Account, Some(_)) => {
-                self.diagnostics.push(Diagnostic::warning(&rel, "", format!("file ignored: `{command}` is an account-wide call and belongs directly under `{service}/`")));
+                self.diagnostics.push(Diagnostic::warning(
+                    &rel,
+                    "",
+                    format!("file ignored: `{command}` is an account-wide call and belongs directly under `{service}/`"),
+                ));
                 return;
             }
             (Scope::Resource, None) => {
-                self.diagnostics.push(Diagnostic::warning(&rel, "", format!("file ignored: `{command}` is a per-resource call and belongs under `{service}/<resource>/`")));
+                self.diagnostics.push(Diagnostic::warning(
+                    &rel,
+                    "",
+                    format!("file ignored: `{command}` is a per-resource call and belongs under `{service}/<resource>/`"),
+                ));
                 return;
             }
             _ => {}
@@ -208,8 +243,7 @@ fn is_account_id(s: &str) -> bool {
 }
 
 fn is_region(s: &str) -> bool {
-    s == "global"
-        || (s.split('-').count() >= 3 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+    s == "global" || (s.split('-').count() >= 3 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
 }
 
 #[cfg(test)]
