@@ -387,6 +387,13 @@ impl PointCache {
 
 fn aws_service_paths(net: &Net, r: &Reach<'_>, mls: &[MlCompute], cache: &mut PointCache, out: &mut Vec<Finding>) {
     let https = PortSet::single(443);
+    // Per VPC, the services it has an interface endpoint with private DNS for; and the services
+    // with an AWS-managed prefix list (gateway endpoints).
+    let mut private_dns: HashMap<Idx, Vec<&str>> = HashMap::new();
+    for e in net.endpoints.iter().filter(|e| e.kind == EndpointKind::Interface && e.private_dns) {
+        private_dns.entry(e.vpc).or_default().push(e.short_service());
+    }
+    let prefix_list_services: Vec<&str> = net.prefix_lists.values().map(|(n, _)| crate::model::short_service(n)).collect();
     for m in mls {
         if m.isolated {
             continue;
@@ -404,11 +411,8 @@ fn aws_service_paths(net: &Net, r: &Reach<'_>, mls: &[MlCompute], cache: &mut Po
             for svc in services {
                 // Without an interface endpoint for the service in the points' VPCs, the service
                 // is any public address: one question serves every such service.
-                let has_endpoint = points.iter().any(|p| {
-                    let v = net.subnets[p.subnet].vpc;
-                    net.endpoints.iter().any(|e| e.vpc == v && e.kind == EndpointKind::Interface && e.private_dns && e.short_service() == svc)
-                });
-                let has_prefix_list = net.prefix_lists.values().any(|(n, _)| n.ends_with(&format!(".{svc}")));
+                let has_endpoint = points.iter().any(|p| private_dns.get(&net.subnets[p.subnet].vpc).map(|v| v.contains(&svc)).unwrap_or(false));
+                let has_prefix_list = prefix_list_services.contains(&svc);
                 let key = if has_endpoint || has_prefix_list { svc } else { "public-service" };
                 let a = cache.ask(net, r, &points, &Dest::Service(svc.into()), key, &[Proto::Tcp], &https);
                 let public: Vec<_> = a.paths.iter().filter(|p| p.arrives == "internet").cloned().collect();

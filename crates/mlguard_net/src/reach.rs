@@ -154,7 +154,7 @@ fn ranges_text(iv: &[Interval]) -> Vec<String> {
     let mut rest: Vec<Interval> = Vec::new();
     for fam in [Family::V4, Family::V6] {
         let mine: Vec<Interval> = normalize(iv.iter().filter(|i| i.fam == fam).copied().collect());
-        let all = normalize(addr::internet(fam));
+        let all = internet_normalized(fam);
         let (whole, word) = if fam == Family::V4 { ("0.0.0.0/0", "every public IPv4 address") } else { ("2000::/3", "every global IPv6 address") };
         if mine.is_empty() {
             continue;
@@ -591,12 +591,20 @@ impl<'n> Reach<'n> {
 fn public_only(r: &[Interval]) -> Vec<Interval> {
     let mut out = Vec::new();
     for fam in [Family::V4, Family::V6] {
-        let net = addr::internet(fam);
+        let net = internet_normalized(fam);
         for i in r.iter().filter(|i| i.fam == fam) {
             out.extend(clip(*i, &net));
         }
     }
     normalize(out)
+}
+
+/// The public internet of one family, normalized, computed once.
+fn internet_normalized(fam: Family) -> Vec<Interval> {
+    static V4: std::sync::OnceLock<Vec<Interval>> = std::sync::OnceLock::new();
+    static V6: std::sync::OnceLock<Vec<Interval>> = std::sync::OnceLock::new();
+    let cell = if fam == Family::V4 { &V4 } else { &V6 };
+    cell.get_or_init(|| normalize(addr::internet(fam))).clone()
 }
 
 /// `a` minus `b`, both normalized.
