@@ -149,33 +149,40 @@ pub fn protocols(name: &str, family: Family) -> Option<Vec<Proto>> {
     }
 }
 
-fn ranges_text(iv: &[Interval]) -> Vec<String> {
+/// Address ranges for people: the whole internet by name, most of it by what it misses, else
+/// CIDR blocks (at most `limit`, then a count of the rest).
+fn ranges_text(iv: &[Interval], limit: usize) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut rest: Vec<Interval> = Vec::new();
     for fam in [Family::V4, Family::V6] {
         let mine: Vec<Interval> = normalize(iv.iter().filter(|i| i.fam == fam).copied().collect());
-        let all = internet_normalized(fam);
-        let (whole, word) = if fam == Family::V4 { ("0.0.0.0/0", "every public IPv4 address") } else { ("2000::/3", "every global IPv6 address") };
         if mine.is_empty() {
             continue;
         }
+        let all = internet_normalized(fam);
+        let (whole, word) = if fam == Family::V4 { ("0.0.0.0/0", "every public IPv4 address") } else { ("2000::/3", "every global IPv6 address") };
         if mine == all {
             out.push(format!("{whole} ({word})"));
             continue;
         }
         // Most of the internet: name what is missing instead.
         let inside = mine.iter().all(|m| all.iter().any(|a| a.lo <= m.lo && m.hi <= a.hi));
-        let missing: Vec<String> = subtract(&all, &mine).iter().flat_map(|i| i.to_cidrs()).map(|c| c.to_string()).collect();
-        if inside && !missing.is_empty() && missing.len() <= 4 {
-            out.push(format!("{whole} ({word} except {})", missing.join(", ")));
-        } else {
-            rest.extend(mine);
+        let gaps = if inside { subtract(&all, &mine) } else { Vec::new() };
+        if !gaps.is_empty() && gaps.len() <= 4 {
+            let missing: Vec<crate::addr::Cidr> = gaps.iter().flat_map(|i| i.to_cidrs()).collect();
+            if missing.len() <= 4 {
+                let names: Vec<String> = missing.iter().map(|c| c.to_string()).collect();
+                out.push(format!("{whole} ({word} except {})", names.join(", ")));
+                continue;
+            }
         }
+        rest.extend(mine);
     }
-    for i in &rest {
-        for c in i.to_cidrs() {
-            out.push(c.to_string());
-        }
+    let cidrs: Vec<crate::addr::Cidr> = rest.iter().flat_map(|i| i.to_cidrs()).collect();
+    let room = limit.saturating_sub(out.len());
+    out.extend(cidrs.iter().take(room).map(|c| c.to_string()));
+    if cidrs.len() > room {
+        out.push(format!("... and {} more blocks", cidrs.len() - room));
     }
     out
 }
@@ -392,15 +399,7 @@ impl<'n> Reach<'n> {
         }
         for (_, (mut p, srcs, dsts)) in by_path {
             let (srcs, dsts) = (normalize(srcs), normalize(dsts));
-            let show = |v: &[Interval]| {
-                let mut t = ranges_text(v);
-                if t.len() > 16 {
-                    let n = t.len() - 16;
-                    t.truncate(16);
-                    t.push(format!("... and {n} more blocks"));
-                }
-                t
-            };
+            let show = |v: &[Interval]| ranges_text(v, 16);
             p.source_ranges = show(&srcs);
             p.destination_ranges = show(&dsts);
             ans.add_path(p, self.opts.max_paths);
