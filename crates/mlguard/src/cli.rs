@@ -94,7 +94,9 @@ enum Cmd {
 
 /// Every control of every layer, for `rules`, `explain` and SARIF.
 pub fn all_rules() -> Vec<&'static RuleDoc> {
-    controls::RULES.to_vec()
+    let mut v = controls::RULES.to_vec();
+    v.extend(mlguard_posture::RULES.iter().copied());
+    v
 }
 
 pub fn run() -> Result<u8> {
@@ -201,10 +203,17 @@ fn audit(path: &Path, format: Format, fail_on: Severity, output: Option<&Path>, 
         }
     }
     rep.findings = findings;
+    let t_posture = std::time::Instant::now();
+    let (posture, posture_notes) = mlguard_posture::audit(&l.inv, cfg);
+    if timings {
+        eprintln!("timing: posture controls {:.3}s", t_posture.elapsed().as_secs_f64());
+    }
+    rep.findings.extend(posture);
     let today = time::OffsetDateTime::now_utc().date();
     let suppression_notes = apply_suppressions(&mut rep, cfg, today, cfg_file);
     rep.diagnostics = l.inv.diagnostics.clone();
     rep.diagnostics.extend(l.net.diagnostics.iter().cloned());
+    rep.diagnostics.extend(posture_notes);
     rep.diagnostics.extend(suppression_notes);
     rep.sort();
     let usable = !l.net.vpcs.is_empty() || !l.inv.sagemaker.notebook_instances.is_empty();

@@ -9,6 +9,10 @@
 //! [ml]
 //! compute_tags = ["ml-workload"]   # tag keys marking EC2 instances as ML compute
 //!
+//! [buckets]                     # roles SageMaker resources do not reveal
+//! model_artifacts = ["acme-models"]
+//! training_data = ["acme-datasets"]
+//!
 //! [[suppress]]
 //! rule = "NET-002"              # a rule id, or a prefix ending in `*` (`NET-*`)
 //! resource = "eni-0abc..."      # an id or ARN, or `*`
@@ -29,6 +33,8 @@ pub struct Config {
     pub network: Network,
     #[serde(default)]
     pub ml: Ml,
+    #[serde(default)]
+    pub buckets: Buckets,
     /// Accepted findings.
     #[serde(default)]
     pub suppress: Vec<Suppression>,
@@ -75,6 +81,18 @@ impl Default for Ml {
 
 fn default_compute_tags() -> Vec<String> {
     vec!["ml-workload".into()]
+}
+
+/// Buckets whose role mlguard cannot see from SageMaker resources alone.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Buckets {
+    /// Buckets holding model artifacts (besides those SageMaker jobs and models point at).
+    #[serde(default)]
+    pub model_artifacts: Vec<String>,
+    /// Buckets holding training data.
+    #[serde(default)]
+    pub training_data: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]

@@ -1,0 +1,36 @@
+//! Posture and least-privilege controls for ML on AWS (layer 2).
+//!
+//! Each module checks one part of the practice over the typed [`Inventory`] and returns
+//! findings; a control that cannot be evaluated because its input is missing says so as a
+//! [`Diagnostic`] (`not evaluated: missing …`) instead of passing silently.
+//!
+//! Implemented so far: [`buckets`], the model-artifact and training-data bucket controls
+//! (`S3-001` … `S3-007`). The SageMaker-settings, detection-coverage, WAF, Nitro Enclaves,
+//! Transit Gateway and IAM controls of the posture issue are not written yet.
+//!
+//! Like every analysis crate, this one does no I/O.
+
+pub mod buckets;
+
+use mlguard_core::config::Config;
+use mlguard_core::{Diagnostic, Finding, RuleDoc};
+use mlguard_snapshot::Inventory;
+
+/// Every posture control implemented so far.
+pub static RULES: &[&RuleDoc] = &[
+    &buckets::S3_001,
+    &buckets::S3_002,
+    &buckets::S3_003,
+    &buckets::S3_004,
+    &buckets::S3_005,
+    &buckets::S3_006,
+    &buckets::S3_007,
+];
+
+/// Runs every posture control: findings, and the controls that could not be evaluated.
+pub fn audit(inv: &Inventory, cfg: &Config) -> (Vec<Finding>, Vec<Diagnostic>) {
+    let mut findings = Vec::new();
+    let mut notes = Vec::new();
+    buckets::check(inv, cfg, &mut findings, &mut notes);
+    (findings, notes)
+}
