@@ -5,12 +5,14 @@
 //! [`Diagnostic`] (`not evaluated: missing …`) instead of passing silently.
 //!
 //! Implemented so far: [`buckets`], the model-artifact and training-data bucket controls
-//! (`S3-001` … `S3-007`). The SageMaker-settings, detection-coverage, WAF, Nitro Enclaves,
+//! (`S3-001` … `S3-007`), and [`sagemaker`], the SageMaker settings controls (`SM-001` …
+//! `SM-006`). The model-registry approval, monitoring, detection-coverage, WAF, Nitro Enclaves,
 //! Transit Gateway and IAM controls of the posture issue are not written yet.
 //!
 //! Like every analysis crate, this one does no I/O.
 
 pub mod buckets;
+pub mod sagemaker;
 
 use mlguard_core::config::Config;
 use mlguard_core::{Diagnostic, Finding, RuleDoc};
@@ -25,6 +27,12 @@ pub static RULES: &[&RuleDoc] = &[
     &buckets::S3_005,
     &buckets::S3_006,
     &buckets::S3_007,
+    &sagemaker::SM_001,
+    &sagemaker::SM_002,
+    &sagemaker::SM_003,
+    &sagemaker::SM_004,
+    &sagemaker::SM_005,
+    &sagemaker::SM_006,
 ];
 
 /// Runs every posture control: findings, and the controls that could not be evaluated.
@@ -32,5 +40,6 @@ pub fn audit(inv: &Inventory, cfg: &Config) -> (Vec<Finding>, Vec<Diagnostic>) {
     let mut findings = Vec::new();
     let mut notes = Vec::new();
     buckets::check(inv, cfg, &mut findings, &mut notes);
+    sagemaker::check(inv, cfg, &mut findings, &mut notes);
     (findings, notes)
 }
