@@ -298,14 +298,9 @@ impl<'n> Walker<'n> {
                     };
                     let dsub = net.enis[eni].subnet;
                     self.cross(cur, dsub, &mut pkt)?;
-                    if self.reply {
-                        if let Some(pos) = self.undo.iter().rposition(|(n, _)| net.nats[*n].eni == Some(eni) || net.nats[*n].private_ip == Some(pkt.dst.ip)) {
-                            let (n, orig) = self.undo.remove(pos);
-                            self.hop("nat-gateway", &net.nats[n].id, format!("translates the reply back to {}", orig.show()));
-                            pkt.dst = orig;
-                            cur = net.nats[n].subnet;
-                            continue;
-                        }
+                    if let Some(nat_subnet) = self.undo_nat(eni, &mut pkt) {
+                        cur = nat_subnet;
+                        continue;
                     }
                     return Ok(Arrival { terminal: Terminal::Eni(eni), pkt, sg_refs, nats });
                 }
@@ -411,14 +406,9 @@ impl<'n> Walker<'n> {
                     };
                     let dsub = net.enis[eni].subnet;
                     self.apply_nacl(dsub, false, &mut pkt)?;
-                    if self.reply {
-                        if let Some(pos) = self.undo.iter().rposition(|(n, _)| net.nats[*n].eni == Some(eni)) {
-                            let (n, orig) = self.undo.remove(pos);
-                            self.hop("nat-gateway", &net.nats[n].id, format!("translates the reply back to {}", orig.show()));
-                            pkt.dst = orig;
-                            cur = net.nats[n].subnet;
-                            continue;
-                        }
+                    if let Some(nat_subnet) = self.undo_nat(eni, &mut pkt) {
+                        cur = nat_subnet;
+                        continue;
                     }
                     return Ok(Arrival { terminal: Terminal::Eni(eni), pkt, sg_refs, nats });
                 }
@@ -462,6 +452,20 @@ impl<'n> Walker<'n> {
             }
         }
         Err(Self::block("route-table", "", format!("routing loop: more than {MAX_HOPS} hops")))
+    }
+
+    /// On a reply that reached a NAT gateway's interface (or its private address): translates
+    /// the destination back to the original requester and returns the NAT's subnet to route from.
+    fn undo_nat(&mut self, eni: Idx, pkt: &mut Pkt) -> Option<Idx> {
+        if !self.reply {
+            return None;
+        }
+        let net = self.net;
+        let pos = self.undo.iter().rposition(|(n, _)| net.nats[*n].eni == Some(eni) || net.nats[*n].private_ip == Some(pkt.dst.ip))?;
+        let (n, orig) = self.undo.remove(pos);
+        self.hop("nat-gateway", &net.nats[n].id, format!("translates the reply back to {}", orig.show()));
+        pkt.dst = orig;
+        Some(net.nats[n].subnet)
     }
 
     /// The internet gateway's checks on the way out: a public destination, and a public source
@@ -526,13 +530,8 @@ impl<'n> Walker<'n> {
         pkt.dst = Addr { ip: private, var: pkt.dst.var };
         let dsub = net.enis[eni].subnet;
         self.apply_nacl(dsub, false, &mut pkt)?;
-        if self.reply {
-            if let Some(pos) = self.undo.iter().rposition(|(n, _)| net.nats[*n].eni == Some(eni)) {
-                let (n, orig) = self.undo.remove(pos);
-                self.hop("nat-gateway", &net.nats[n].id, format!("translates the reply back to {}", orig.show()));
-                pkt.dst = orig;
-                return self.walk(Start::Subnet(net.nats[n].subnet), pkt);
-            }
+        if let Some(nat_subnet) = self.undo_nat(eni, &mut pkt) {
+            return self.walk(Start::Subnet(nat_subnet), pkt);
         }
         Ok(Arrival { terminal: Terminal::Eni(eni), pkt, sg_refs: false, nats: Vec::new() })
     }
