@@ -6,12 +6,14 @@
 //!
 //! Implemented so far: [`buckets`], the model-artifact and training-data bucket controls
 //! (`S3-001` … `S3-007`), and [`sagemaker`], the SageMaker settings controls (`SM-001` …
-//! `SM-006`). The model-registry approval, monitoring, detection-coverage, WAF, Nitro Enclaves,
+//! `SM-006`), and [`detection`], detection coverage where ML runs (`DET-001` … `DET-004`).
+//! The model-registry approval, monitoring, WAF, Nitro Enclaves,
 //! Transit Gateway and IAM controls of the posture issue are not written yet.
 //!
 //! Like every analysis crate, this one does no I/O.
 
 pub mod buckets;
+pub mod detection;
 pub mod sagemaker;
 
 use mlguard_core::config::Config;
@@ -33,6 +35,10 @@ pub static RULES: &[&RuleDoc] = &[
     &sagemaker::SM_004,
     &sagemaker::SM_005,
     &sagemaker::SM_006,
+    &detection::DET_001,
+    &detection::DET_002,
+    &detection::DET_003,
+    &detection::DET_004,
 ];
 
 /// Runs every posture control: findings, and the controls that could not be evaluated.
@@ -41,5 +47,6 @@ pub fn audit(inv: &Inventory, cfg: &Config) -> (Vec<Finding>, Vec<Diagnostic>) {
     let mut notes = Vec::new();
     buckets::check(inv, cfg, &mut findings, &mut notes);
     sagemaker::check(inv, cfg, &mut findings, &mut notes);
+    detection::check(inv, cfg, &mut findings, &mut notes);
     (findings, notes)
 }

@@ -264,6 +264,16 @@ pub struct Inventory {
     pub diagnostics: Vec<Diagnostic>,
     /// How many files were read.
     pub files_read: usize,
+    /// Which calls the snapshot holds an answer for: (account, region, service, command). Lets a
+    /// control tell "answered with an empty list" from "never collected".
+    pub collected: std::collections::BTreeSet<(String, String, String, String)>,
+}
+
+impl Inventory {
+    /// Whether the snapshot holds an answer of `service command` for this account and region.
+    pub fn collected(&self, account: &str, region: &str, service: &str, command: &str) -> bool {
+        self.collected.contains(&(account.to_string(), region.to_string(), service.to_string(), command.to_string()))
+    }
 }
 
 fn locate<T>(f: &FileEntry, item: T) -> Located<T> {
@@ -344,6 +354,7 @@ impl Inventory {
         let first = snap.diagnostics.len();
         inv.diagnostics[first..].sort_by(|a, b| a.file.cmp(&b.file));
         inv.files_read = read;
+        inv.collected = snap.files.iter().map(|f| (f.account.clone(), f.region.clone(), f.service.clone(), f.command.clone())).collect();
         inv
     }
 }
