@@ -7,14 +7,16 @@
 //! Implemented so far: [`buckets`], the model-artifact and training-data bucket controls
 //! (`S3-001` … `S3-007`), and [`sagemaker`], the SageMaker settings controls (`SM-001` …
 //! `SM-006`), and [`detection`], detection coverage where ML runs (`DET-001` … `DET-004`).
-//! The model-registry approval, monitoring, WAF, Nitro Enclaves,
-//! Transit Gateway and IAM controls of the posture issue are not written yet.
+//! [`transit`] flags default route table association/propagation on a transit gateway that
+//! connects teams (`TGW-001`). The model-registry approval, monitoring, WAF, Nitro Enclaves and
+//! IAM controls of the posture issue are not written yet.
 //!
 //! Like every analysis crate, this one does no I/O.
 
 pub mod buckets;
 pub mod detection;
 pub mod sagemaker;
+pub mod transit;
 
 use mlguard_core::config::Config;
 use mlguard_core::{Diagnostic, Finding, RuleDoc};
@@ -39,6 +41,7 @@ pub static RULES: &[&RuleDoc] = &[
     &detection::DET_002,
     &detection::DET_003,
     &detection::DET_004,
+    &transit::TGW_001,
 ];
 
 /// Runs every posture control: findings, and the controls that could not be evaluated.
@@ -48,5 +51,6 @@ pub fn audit(inv: &Inventory, cfg: &Config) -> (Vec<Finding>, Vec<Diagnostic>) {
     buckets::check(inv, cfg, &mut findings, &mut notes);
     sagemaker::check(inv, cfg, &mut findings, &mut notes);
     detection::check(inv, cfg, &mut findings, &mut notes);
+    transit::check(inv, cfg, &mut findings, &mut notes);
     (findings, notes)
 }
