@@ -13,6 +13,10 @@
 //! model_artifacts = ["acme-models"]
 //! training_data = ["acme-datasets"]
 //!
+//! [data]                        # which resources handle sensitive data (ENC-001)
+//! classification_tag = "data-classification"
+//! sensitive_values = ["confidential", "restricted", "sensitive", "pii"]
+//!
 //! [[suppress]]
 //! rule = "NET-002"              # a rule id, or a prefix ending in `*` (`NET-*`)
 //! resource = "eni-0abc..."      # an id or ARN, or `*`
@@ -35,6 +39,8 @@ pub struct Config {
     pub ml: Ml,
     #[serde(default)]
     pub buckets: Buckets,
+    #[serde(default)]
+    pub data: Data,
     /// Accepted findings.
     #[serde(default)]
     pub suppress: Vec<Suppression>,
@@ -81,6 +87,39 @@ impl Default for Ml {
 
 fn default_compute_tags() -> Vec<String> {
     vec!["ml-workload".into()]
+}
+
+/// How resources say that they handle sensitive data.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Data {
+    /// The tag key carrying a data classification.
+    #[serde(default = "default_classification_tag")]
+    pub classification_tag: String,
+    /// Values of that tag that mean sensitive (compared case-insensitively).
+    #[serde(default = "default_sensitive_values")]
+    pub sensitive_values: Vec<String>,
+}
+
+impl Default for Data {
+    fn default() -> Self {
+        Data { classification_tag: default_classification_tag(), sensitive_values: default_sensitive_values() }
+    }
+}
+
+fn default_classification_tag() -> String {
+    "data-classification".into()
+}
+
+fn default_sensitive_values() -> Vec<String> {
+    vec!["confidential".into(), "restricted".into(), "sensitive".into(), "pii".into()]
+}
+
+impl Data {
+    /// Whether a tag value means sensitive data.
+    pub fn is_sensitive(&self, value: &str) -> bool {
+        self.sensitive_values.iter().any(|v| v.eq_ignore_ascii_case(value))
+    }
 }
 
 /// Buckets whose role mlguard cannot see from SageMaker resources alone.

@@ -8,13 +8,15 @@
 //! (`S3-001` … `S3-007`), and [`sagemaker`], the SageMaker settings controls (`SM-001` …
 //! `SM-006`), and [`detection`], detection coverage where ML runs (`DET-001` … `DET-004`).
 //! [`transit`] flags default route table association/propagation on a transit gateway that
-//! connects teams (`TGW-001`). The model-registry approval, monitoring, WAF, Nitro Enclaves and
-//! IAM controls of the posture issue are not written yet.
+//! connects teams (`TGW-001`); [`enclaves`] asks for Nitro Enclaves on instances tagged as handling
+//! sensitive data (`ENC-001`). The model-registry approval, monitoring, WAF and IAM controls of the
+//! posture issue are not written yet.
 //!
 //! Like every analysis crate, this one does no I/O.
 
 pub mod buckets;
 pub mod detection;
+pub mod enclaves;
 pub mod sagemaker;
 pub mod transit;
 
@@ -42,6 +44,7 @@ pub static RULES: &[&RuleDoc] = &[
     &detection::DET_003,
     &detection::DET_004,
     &transit::TGW_001,
+    &enclaves::ENC_001,
 ];
 
 /// Runs every posture control: findings, and the controls that could not be evaluated.
@@ -52,5 +55,6 @@ pub fn audit(inv: &Inventory, cfg: &Config) -> (Vec<Finding>, Vec<Diagnostic>) {
     sagemaker::check(inv, cfg, &mut findings, &mut notes);
     detection::check(inv, cfg, &mut findings, &mut notes);
     transit::check(inv, cfg, &mut findings, &mut notes);
+    enclaves::check(inv, cfg, &mut findings, &mut notes);
     (findings, notes)
 }
