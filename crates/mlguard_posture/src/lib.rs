@@ -9,7 +9,9 @@
 //! `SM-006`), and [`detection`], detection coverage where ML runs (`DET-001` … `DET-004`).
 //! [`transit`] flags default route table association/propagation on a transit gateway that
 //! connects teams (`TGW-001`); [`enclaves`] asks for Nitro Enclaves on instances tagged as handling
-//! sensitive data (`ENC-001`). The model-registry approval, monitoring, WAF and IAM controls of the
+//! sensitive data (`ENC-001`); [`iam`] evaluates the execution roles' policies for administrator
+//! access and unscoped PassRole (`IAM-001`, `IAM-002`). The model-registry approval, monitoring,
+//! WAF and the other IAM controls (privilege-escalation chains, who can poison a model) of the
 //! posture issue are not written yet.
 //!
 //! Like every analysis crate, this one does no I/O.
@@ -17,6 +19,7 @@
 pub mod buckets;
 pub mod detection;
 pub mod enclaves;
+pub mod iam;
 pub mod sagemaker;
 pub mod transit;
 
@@ -45,6 +48,8 @@ pub static RULES: &[&RuleDoc] = &[
     &detection::DET_004,
     &transit::TGW_001,
     &enclaves::ENC_001,
+    &iam::IAM_001,
+    &iam::IAM_002,
 ];
 
 /// Runs every posture control: findings, and the controls that could not be evaluated.
@@ -56,5 +61,6 @@ pub fn audit(inv: &Inventory, cfg: &Config) -> (Vec<Finding>, Vec<Diagnostic>) {
     detection::check(inv, cfg, &mut findings, &mut notes);
     transit::check(inv, cfg, &mut findings, &mut notes);
     enclaves::check(inv, cfg, &mut findings, &mut notes);
+    iam::check(inv, cfg, &mut findings, &mut notes);
     (findings, notes)
 }

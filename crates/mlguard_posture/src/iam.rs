@@ -1,0 +1,143 @@
+//! Least privilege for ML execution roles (`IAM-001`, `IAM-002`), decided by evaluating the
+//! roles' policies with [`mlguard_iam`], not by looking for `*` in the JSON.
+//!
+//! The roles checked are the execution roles SageMaker resources run as (notebooks', jobs' and
+//! models' `RoleArn`/`ExecutionRoleArn`). Their identity policies are the inline policies and the
+//! attached managed policies' default versions from `iam get-account-authorization-details`;
+//! the permissions boundary applies when there is one.
+
+use mlguard_core::config::Config;
+use mlguard_core::{Diagnostic, Finding, Practice, RuleDoc, Severity};
+use mlguard_iam::{NamedPolicy, Policy, PolicySet, Request};
+use mlguard_snapshot::Inventory;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+pub const IAM_001: RuleDoc = RuleDoc {
+    id: "IAM-001",
+    severity: Severity::Critical,
+    practice: Practice::Posture,
+    title: "ML execution role has administrator access",
+    what: "Evaluates the identity policies (within the permissions boundary) of every SageMaker execution role for a set of unrelated, destructive actions on any resource (`iam:CreateAccessKey`, `iam:PutRolePolicy`, `ec2:TerminateInstances`, `kms:ScheduleKeyDeletion`, `s3:DeleteBucket`, `organizations:LeaveOrganization`) and reports roles allowed all of them.",
+    why: "Code running in a notebook or training container acts with its execution role; an administrator role turns any compromised dependency or malicious notebook into a full account takeover.",
+    example: "`AdministratorAccess` attached to the role a notebook runs as.",
+    remediation: "Replace the attachment with a policy scoped to the role's buckets, ECR repositories, log groups and KMS keys; add a permissions boundary for roles that teams create themselves.",
+    well_architected: "SEC03-BP02 Grant least privilege access",
+    docs: &[("Policy evaluation logic", "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html"), ("How to use SageMaker AI execution roles", "https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html")],
+};
+
+pub const IAM_002: RuleDoc = RuleDoc {
+    id: "IAM-002",
+    severity: Severity::High,
+    practice: Practice::Posture,
+    title: "ML execution role can pass any role",
+    what: "Evaluates whether every SageMaker execution role may `iam:PassRole` an arbitrary role of its account to SageMaker (`iam:PassedToService` = `sagemaker.amazonaws.com`), i.e. whether its PassRole grant is not scoped to specific role ARNs.",
+    why: "PassRole on any role is the first step of the SageMaker privilege-escalation path: create a notebook or job that runs as a more privileged role, then use it.",
+    example: "`AmazonSageMakerFullAccess` attached to an execution role: it allows `iam:PassRole` on `*` when passed to SageMaker.",
+    remediation: "Grant `iam:PassRole` only on the ARNs of the execution roles the team may use, with the `iam:PassedToService` condition.",
+    well_architected: "SEC03-BP02 Grant least privilege access",
+    docs: &[("Grant a user permissions to pass a role to an AWS service", "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html")],
+};
+
+pub static RULES: &[&RuleDoc] = &[&IAM_001, &IAM_002];
+
+const ADMIN_PROBES: &[&str] = &["iam:CreateAccessKey", "iam:PutRolePolicy", "ec2:TerminateInstances", "kms:ScheduleKeyDeletion", "s3:DeleteBucket", "organizations:LeaveOrganization"];
+
+/// Execution roles of SageMaker resources, with who uses them.
+fn execution_roles(inv: &Inventory) -> BTreeMap<String, Vec<String>> {
+    let sm = &inv.sagemaker;
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut add = |arn: &Option<String>, who: String| {
+        if let Some(a) = arn {
+            out.entry(a.clone()).or_default().push(who);
+        }
+    };
+    for x in &sm.notebook_instances {
+        add(&x.role_arn, format!("notebook {}", x.notebook_instance_name));
+    }
+    for x in &sm.training_jobs {
+        add(&x.role_arn, format!("training job {}", x.training_job_name));
+    }
+    for x in &sm.processing_jobs {
+        add(&x.role_arn, format!("processing job {}", x.processing_job_name));
+    }
+    for x in &sm.models {
+        add(&x.execution_role_arn, format!("model {}", x.model_name));
+    }
+    out
+}
+
+/// The account id of an ARN.
+fn account_of(arn: &str) -> &str {
+    arn.split(':').nth(4).unwrap_or("")
+}
+
+/// Runs IAM-001 and IAM-002.
+pub fn check(inv: &Inventory, _cfg: &Config, out: &mut Vec<Finding>, notes: &mut Vec<Diagnostic>) {
+    for (arn, users) in execution_roles(inv) {
+        let acct = account_of(&arn).to_string();
+        let Some(role) = inv.iam.role(&arn) else {
+            let asked = inv.collected.iter().any(|(a, _, s, c)| a == &acct && s == "iam" && c == "get-account-authorization-details");
+            let why = if asked { "the role is not in its account's get-account-authorization-details" } else { "missing iam get-account-authorization-details" };
+            notes.push(Diagnostic::warning(format!("{acct}/global/iam/"), "", format!("IAM-001/IAM-002 not evaluated for `{arn}` ({}): {why}", users.join(", "))));
+            continue;
+        };
+        // Identity policies: inline, then attached managed (default version).
+        let mut policies: Vec<NamedPolicy> = Vec::new();
+        let parse = |name: String, doc: &serde_json::Value, notes: &mut Vec<Diagnostic>| match Policy::from_value(doc) {
+            Ok(p) => Some(NamedPolicy::new(name, p)),
+            Err(e) => {
+                notes.push(Diagnostic::warning(&role.file, "", format!("policy `{name}` of `{arn}` does not parse and is left out: {e}")));
+                None
+            }
+        };
+        for p in &role.role_policy_list {
+            if let Some(np) = parse(format!("{}/{}", role.role_name, p.policy_name), &p.policy_document, notes) {
+                policies.push(np);
+            }
+        }
+        let mut missing = Vec::new();
+        for a in &role.attached_managed_policies {
+            match inv.iam.policy(&a.policy_arn).and_then(|p| p.default_document()) {
+                Some(doc) => {
+                    if let Some(np) = parse(a.policy_arn.clone(), doc, notes) {
+                        policies.push(np);
+                    }
+                }
+                None => missing.push(a.policy_arn.clone()),
+            }
+        }
+        if !missing.is_empty() {
+            notes.push(Diagnostic::warning(&role.file, "", format!("IAM-001/IAM-002 for `{arn}` evaluated without the attached policies {} (their documents are not in the snapshot)", missing.join(", "))));
+        }
+        let boundary = role.permissions_boundary.as_ref().and_then(|b| inv.iam.policy(&b.permissions_boundary_arn)).and_then(|p| p.default_document()).and_then(|d| parse("permissions boundary".into(), d, notes));
+        let mut set = PolicySet::new(policies.iter());
+        if let Some(b) = &boundary {
+            set = set.with_boundary(b);
+        }
+        let principal = format!("arn:aws:sts::{acct}:assumed-role/{}/SageMaker", role.role_name);
+        let admin = ADMIN_PROBES.iter().all(|a| set.evaluate(&Request::new(principal.clone(), *a, "*")).allowed);
+        if admin {
+            let grants: Vec<String> = set.evaluate(&Request::new(principal.clone(), "iam:CreateAccessKey", "*")).matched.iter().map(|m| m.policy.clone()).collect();
+            out.push(
+                Finding::from_rule(&IAM_001, format!("execution role `{}` has administrator access", role.role_name))
+                    .resource(&arn, "AwsIamRole")
+                    .location(&acct, "global")
+                    .description(format!("{} runs as {} and its policies allow every probed administrative action on any resource (granted by {}).", users.join(", "), role.role_name, grants.join(", ")))
+                    .evidence(json!({ "probes": ADMIN_PROBES, "granted_by": grants, "used_by": users })),
+            );
+        }
+        let pass = Request::new(principal.clone(), "iam:PassRole", format!("arn:aws:iam::{acct}:role/mlguard-probe-any-role")).with("iam:PassedToService", ["sagemaker.amazonaws.com"]);
+        let d = set.evaluate(&pass);
+        if d.allowed {
+            let grants: Vec<String> = d.matched.iter().map(|m| format!("{}{}", m.policy, m.sid.as_ref().map(|s| format!(" ({s})")).unwrap_or_default())).collect();
+            out.push(
+                Finding::from_rule(&IAM_002, format!("execution role `{}` can pass any role to SageMaker", role.role_name))
+                    .resource(&arn, "AwsIamRole")
+                    .location(&acct, "global")
+                    .description(format!("{} runs as {}, which may iam:PassRole an arbitrary role of account {acct} to SageMaker (granted by {}).", users.join(", "), role.role_name, grants.join(", ")))
+                    .evidence(json!({ "granted_by": grants, "used_by": users })),
+            );
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! IAM-001 / IAM-002 over tiny snapshots: decided by evaluating the role's policies.
+
+use mlguard_core::config::Config;
+use mlguard_snapshot::{Inventory, Snapshot};
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static N: AtomicUsize = AtomicUsize::new(0);
+const ROLE: &str = "arn:aws:iam::111122223333:role/exec";
+
+/// `inline`: the role's inline policy statements; `boundary`: a permissions boundary document.
+fn run(inline: Option<Value>, boundary: Option<Value>) -> (Vec<String>, Vec<String>) {
+    let root = std::env::temp_dir().join(format!("mlguard-iam-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+    let nb = root.join("111122223333/us-east-1/sagemaker/nb");
+    let _ = std::fs::create_dir_all(&nb);
+    let _ = std::fs::write(nb.join("describe-notebook-instance.json"), json!({"NotebookInstanceName": "nb", "NotebookInstanceArn": "arn:aws:sagemaker:us-east-1:111122223333:notebook-instance/nb", "RoleArn": ROLE}).to_string());
+    if let Some(stmts) = inline {
+        let iam = root.join("111122223333/global/iam");
+        let _ = std::fs::create_dir_all(&iam);
+        let mut role = json!({"RoleName": "exec", "Arn": ROLE, "Path": "/", "AssumeRolePolicyDocument": {}, "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": stmts}}], "AttachedManagedPolicies": []});
+        let mut policies = vec![];
+        if let Some(b) = boundary {
+            role["PermissionsBoundary"] = json!({"PermissionsBoundaryArn": "arn:aws:iam::111122223333:policy/boundary", "PermissionsBoundaryType": "Policy"});
+            policies.push(json!({"PolicyName": "boundary", "Arn": "arn:aws:iam::111122223333:policy/boundary", "DefaultVersionId": "v1", "PolicyVersionList": [{"Document": b, "VersionId": "v1", "IsDefaultVersion": true}]}));
+        }
+        let _ = std::fs::write(iam.join("get-account-authorization-details.json"), json!({"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [role], "Policies": policies}).to_string());
+    }
+    let out = match Snapshot::open(&root) {
+        Ok(snap) => {
+            let inv = Inventory::load(&snap);
+            let (f, d) = mlguard_posture::audit(&inv, &Config::default());
+            let mut ids: Vec<String> = f.into_iter().map(|f| f.rule_id).filter(|r| r.starts_with("IAM-")).collect();
+            ids.sort();
+            (ids, d.into_iter().map(|d| d.message).filter(|m| m.starts_with("IAM-")).collect())
+        }
+        Err(e) => (vec![format!("error: {e}")], vec![]),
+    };
+    let _ = std::fs::remove_dir_all(&root);
+    out
+}
+
+fn allow(action: &str, resource: &str) -> Value {
+    json!({"Effect": "Allow", "Action": action, "Resource": resource})
+}
+
+#[test]
+fn scoped_role_passes() {
+    let pass_self = json!({"Effect": "Allow", "Action": "iam:PassRole", "Resource": ROLE, "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}});
+    assert_eq!(run(Some(json!([allow("s3:GetObject", "arn:aws:s3:::data/*"), pass_self])), None), (vec![], vec![]));
+}
+
+#[test]
+fn admin_and_unscoped_passrole() {
+    assert_eq!(run(Some(json!([allow("*", "*")])), None).0, ["IAM-001", "IAM-002"]);
+    let pass_any = json!({"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*", "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}});
+    assert_eq!(run(Some(json!([pass_any])), None).0, ["IAM-002"]);
+    // `iam:Pass*` on a wildcard role path is unscoped too.
+    assert_eq!(run(Some(json!([allow("iam:Pass*", "arn:aws:iam::111122223333:role/*")])), None).0, ["IAM-002"]);
+}
+
+#[test]
+fn an_explicit_deny_or_a_boundary_takes_admin_away() {
+    let deny_iam = json!({"Effect": "Deny", "Action": "iam:*", "Resource": "*"});
+    assert_eq!(run(Some(json!([allow("*", "*"), deny_iam])), None).0, Vec::<String>::new());
+    let boundary = json!({"Version": "2012-10-17", "Statement": [allow("s3:*", "*")]});
+    assert_eq!(run(Some(json!([allow("*", "*")])), Some(boundary)).0, Vec::<String>::new());
+}
+
+#[test]
+fn missing_authorization_details_is_not_evaluated() {
+    let (ids, notes) = run(None, None);
+    assert_eq!(ids, Vec::<String>::new());
+    assert!(notes.iter().any(|n| n.contains("not evaluated") && n.contains("missing iam get-account-authorization-details")), "{notes:?}");
+}
