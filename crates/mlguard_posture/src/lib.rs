@@ -10,8 +10,9 @@
 //! [`transit`] flags default route table association/propagation on a transit gateway that
 //! connects teams (`TGW-001`); [`enclaves`] asks for Nitro Enclaves on instances tagged as handling
 //! sensitive data (`ENC-001`); [`iam`] evaluates the execution roles' policies for administrator
-//! access and unscoped PassRole (`IAM-001`, `IAM-002`). The model-registry approval, monitoring,
-//! WAF and the other IAM controls (privilege-escalation chains, who can poison a model) of the
+//! access and unscoped PassRole (`IAM-001`, `IAM-002`); [`inference`] follows endpoints to their
+//! registry packages, data capture and monitoring (`REG-001`, `EP-001`, `MON-001`). WAF and the
+//! other IAM controls (privilege-escalation chains, who can poison a model) of the
 //! posture issue are not written yet.
 //!
 //! Like every analysis crate, this one does no I/O.
@@ -20,6 +21,7 @@ pub mod buckets;
 pub mod detection;
 pub mod enclaves;
 pub mod iam;
+pub mod inference;
 pub mod sagemaker;
 pub mod transit;
 
@@ -50,6 +52,9 @@ pub static RULES: &[&RuleDoc] = &[
     &enclaves::ENC_001,
     &iam::IAM_001,
     &iam::IAM_002,
+    &inference::REG_001,
+    &inference::EP_001,
+    &inference::MON_001,
 ];
 
 /// Runs every posture control: findings, and the controls that could not be evaluated.
@@ -62,5 +67,6 @@ pub fn audit(inv: &Inventory, cfg: &Config) -> (Vec<Finding>, Vec<Diagnostic>) {
     transit::check(inv, cfg, &mut findings, &mut notes);
     enclaves::check(inv, cfg, &mut findings, &mut notes);
     iam::check(inv, cfg, &mut findings, &mut notes);
+    inference::check(inv, cfg, &mut findings, &mut notes);
     (findings, notes)
 }
