@@ -75,7 +75,7 @@ fn insecure_platform_trips_every_network_control() {
 fn insecure_platform_trips_every_bucket_control() {
     let (r, _) = audit_json("insecure-ml-platform");
     let ids = rule_ids(&r);
-    for id in ["S3-001", "S3-002", "S3-003", "S3-004", "S3-005", "S3-006", "S3-007", "SM-001", "SM-002", "SM-003", "SM-004", "SM-005", "SM-006", "DET-001", "DET-002", "DET-003", "DET-004", "TGW-001", "ENC-001", "IAM-001", "IAM-002", "REG-001", "EP-001", "MON-001"] {
+    for id in ["S3-001", "S3-002", "S3-003", "S3-004", "S3-005", "S3-006", "S3-007", "SM-001", "SM-002", "SM-003", "SM-004", "SM-005", "SM-006", "DET-001", "DET-002", "DET-003", "DET-004", "TGW-001", "ENC-001", "IAM-001", "IAM-002", "IAM-003", "REG-001", "EP-001", "MON-001"] {
         assert!(ids.iter().any(|x| x == id), "{id} missing from {ids:?}");
     }
     // The bucket is found from the SageMaker resources that use it, and both roles are named.
@@ -201,7 +201,7 @@ fn asff_output_has_required_fields() {
 fn rules_and_explain() {
     let o = mlguard(&["rules", "--format", "json"]);
     let v = json_of(&o);
-    assert_eq!(v.as_array().map(|a| a.len()), Some(33));
+    assert_eq!(v.as_array().map(|a| a.len()), Some(34));
     let o = mlguard(&["explain", "net-007"]);
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("# NET-007") && text.contains("## Fix") && text.contains("SEC05"), "{text}");

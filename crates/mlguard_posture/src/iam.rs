@@ -39,7 +39,20 @@ pub const IAM_002: RuleDoc = RuleDoc {
     docs: &[("Grant a user permissions to pass a role to an AWS service", "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html")],
 };
 
-pub static RULES: &[&RuleDoc] = &[&IAM_001, &IAM_002];
+pub const IAM_003: RuleDoc = RuleDoc {
+    id: "IAM-003",
+    severity: Severity::Medium,
+    practice: Practice::Posture,
+    title: "ML execution role reaches buckets beyond its own",
+    what: "Evaluates whether every SageMaker execution role may read (`s3:GetObject`) or write (`s3:PutObject`) objects in an arbitrary bucket that no ML resource uses, i.e. whether its S3 grants are not scoped to the buckets its jobs and models name.",
+    why: "A training container or notebook that can write to any bucket can exfiltrate data to a bucket the attacker controls in the same account, or poison other teams' data and models.",
+    example: "An execution role with `s3:GetObject` and `s3:PutObject` on `*`.",
+    remediation: "Scope the role's S3 permissions to the ARNs of its training-data and model-artifact buckets (and prefixes).",
+    well_architected: "SEC03-BP02 Grant least privilege access",
+    docs: &[("How to use SageMaker AI execution roles", "https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-roles.html")],
+};
+
+pub static RULES: &[&RuleDoc] = &[&IAM_001, &IAM_002, &IAM_003];
 
 const ADMIN_PROBES: &[&str] = &["iam:CreateAccessKey", "iam:PutRolePolicy", "ec2:TerminateInstances", "kms:ScheduleKeyDeletion", "s3:DeleteBucket", "organizations:LeaveOrganization"];
 
@@ -125,6 +138,18 @@ pub fn check(inv: &Inventory, _cfg: &Config, out: &mut Vec<Finding>, notes: &mut
                     .location(&acct, "global")
                     .description(format!("{} runs as {} and its policies allow every probed administrative action on any resource (granted by {}).", users.join(", "), role.role_name, grants.join(", ")))
                     .evidence(json!({ "probes": ADMIN_PROBES, "granted_by": grants, "used_by": users })),
+            );
+        }
+        // A bucket no ML resource names, in the role's own account.
+        let other = "arn:aws:s3:::mlguard-probe-unrelated-bucket/object";
+        let broad: Vec<&str> = ["s3:GetObject", "s3:PutObject"].into_iter().filter(|a| set.evaluate(&Request::new(principal.clone(), *a, other).with("aws:ResourceAccount", [acct.as_str()])).allowed).collect();
+        if !broad.is_empty() && !admin {
+            out.push(
+                Finding::from_rule(&IAM_003, format!("execution role `{}` can {} any bucket's objects", role.role_name, broad.join(" and ")))
+                    .resource(&arn, "AwsIamRole")
+                    .location(&acct, "global")
+                    .description(format!("{} runs as {}, which is allowed {} on objects of a bucket no ML resource uses.", users.join(", "), role.role_name, broad.join(" and ")))
+                    .evidence(json!({ "actions": broad, "probe": other, "used_by": users })),
             );
         }
         let pass = Request::new(principal.clone(), "iam:PassRole", format!("arn:aws:iam::{acct}:role/mlguard-probe-any-role")).with("iam:PassedToService", ["sagemaker.amazonaws.com"]);

@@ -52,6 +52,7 @@ pub static RULES: &[&RuleDoc] = &[
     &enclaves::ENC_001,
     &iam::IAM_001,
     &iam::IAM_002,
+    &iam::IAM_003,
     &inference::REG_001,
     &inference::EP_001,
     &inference::MON_001,

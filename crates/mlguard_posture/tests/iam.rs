@@ -51,6 +51,7 @@ fn scoped_role_passes() {
 
 #[test]
 fn admin_and_unscoped_passrole() {
+    // Administrator access implies the rest; IAM-003 is not repeated for an administrator.
     assert_eq!(run(Some(json!([allow("*", "*")])), None).0, ["IAM-001", "IAM-002"]);
     let pass_any = json!({"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*", "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}}});
     assert_eq!(run(Some(json!([pass_any])), None).0, ["IAM-002"]);
@@ -61,9 +62,12 @@ fn admin_and_unscoped_passrole() {
 #[test]
 fn an_explicit_deny_or_a_boundary_takes_admin_away() {
     let deny_iam = json!({"Effect": "Deny", "Action": "iam:*", "Resource": "*"});
-    assert_eq!(run(Some(json!([allow("*", "*"), deny_iam])), None).0, Vec::<String>::new());
+    // No longer administrator, and no PassRole; but every bucket is still reachable.
+    assert_eq!(run(Some(json!([allow("*", "*"), deny_iam])), None).0, ["IAM-003"]);
     let boundary = json!({"Version": "2012-10-17", "Statement": [allow("s3:*", "*")]});
-    assert_eq!(run(Some(json!([allow("*", "*")])), Some(boundary)).0, Vec::<String>::new());
+    assert_eq!(run(Some(json!([allow("*", "*")])), Some(boundary)).0, ["IAM-003"]);
+    let tight = json!({"Version": "2012-10-17", "Statement": [allow("s3:*", "arn:aws:s3:::ml-data/*")]});
+    assert_eq!(run(Some(json!([allow("*", "*")])), Some(tight)).0, Vec::<String>::new());
 }
 
 #[test]
@@ -71,4 +75,11 @@ fn missing_authorization_details_is_not_evaluated() {
     let (ids, notes) = run(None, None);
     assert_eq!(ids, Vec::<String>::new());
     assert!(notes.iter().any(|n| n.contains("not evaluated") && n.contains("missing iam get-account-authorization-details")), "{notes:?}");
+}
+
+#[test]
+fn s3_grants_beyond_the_ml_buckets() {
+    assert_eq!(run(Some(json!([allow("s3:GetObject", "*")])), None).0, ["IAM-003"]);
+    assert_eq!(run(Some(json!([allow("s3:*", "arn:aws:s3:::*")])), None).0, ["IAM-003"]);
+    assert_eq!(run(Some(json!([allow("s3:*", "arn:aws:s3:::ml-data/*")])), None).0, Vec::<String>::new());
 }
