@@ -280,20 +280,8 @@ fn training(j: &Located<TrainingJob>, out: &mut Vec<Finding>, notes: &mut Vec<Di
         Some(_) => {}
     }
     // EnableInterContainerTrafficEncryption defaults to false (CreateTrainingJob).
-    match rc.and_then(|r| r.instance_count) {
-        Some(n) if n > 1 && !j.enable_inter_container_traffic_encryption => out.push(finding(
-            &SM_005,
-            j,
-            arn,
-            OTHER,
-            format!("distributed training job `{name}` does not encrypt traffic between its {n} instances"),
-            format!("Training job {name} runs on {n} instances with EnableInterContainerTrafficEncryption false: gradients and weights cross the network in plain text."),
-            json!({ "instance_count": n, "enable_inter_container_traffic_encryption": false }),
-        )),
-        Some(_) => {}
-        None if j.enable_inter_container_traffic_encryption => {}
-        None => not_evaluated(notes, j, "$.ResourceConfig.InstanceCount", format!("SM-005 not evaluated for training job `{name}`: no instance count to tell whether it is distributed")),
-    }
+    let why = "EnableInterContainerTrafficEncryption false: gradients and weights cross the network in plain text";
+    inter_container(j, arn, "training job", name, rc.and_then(|r| r.instance_count), j.enable_inter_container_traffic_encryption, "$.ResourceConfig.InstanceCount", why, out, notes);
     if !j.enable_network_isolation {
         out.push(isolation_finding(j, arn, "training job", name, j.vpc_config.is_some()));
     }
@@ -345,20 +333,8 @@ fn processing(j: &Located<ProcessingJob>, out: &mut Vec<Finding>, notes: &mut Ve
             ));
         }
     }
-    match cc.and_then(|c| c.instance_count) {
-        Some(n) if n > 1 && !nc.enable_inter_container_traffic_encryption => out.push(finding(
-            &SM_005,
-            j,
-            arn,
-            OTHER,
-            format!("distributed processing job `{name}` does not encrypt traffic between its {n} instances"),
-            format!("Processing job {name} runs on {n} instances with NetworkConfig.EnableInterContainerTrafficEncryption false: data exchanged between them crosses the network in plain text."),
-            json!({ "instance_count": n, "enable_inter_container_traffic_encryption": false }),
-        )),
-        Some(_) => {}
-        None if nc.enable_inter_container_traffic_encryption => {}
-        None => not_evaluated(notes, j, "$.ProcessingResources.ClusterConfig.InstanceCount", format!("SM-005 not evaluated for processing job `{name}`: no instance count to tell whether it is distributed")),
-    }
+    let why = "NetworkConfig.EnableInterContainerTrafficEncryption false: data exchanged between them crosses the network in plain text";
+    inter_container(j, arn, "processing job", name, cc.and_then(|c| c.instance_count), nc.enable_inter_container_traffic_encryption, "$.ProcessingResources.ClusterConfig.InstanceCount", why, out, notes);
     if !nc.enable_network_isolation {
         out.push(isolation_finding(j, arn, "processing job", name, nc.vpc_config.is_some()));
     }
@@ -402,6 +378,31 @@ fn domain(d: &Located<Domain>, out: &mut Vec<Finding>) {
             json!({ "app_network_access_type": d.app_network_access_type, "vpc_id": d.vpc_id }),
         ));
     }
+}
+
+/// SM-005 for one job: only distributed jobs need it (EnableInterContainerTrafficEncryption
+/// defaults to false); without an instance count the job is not evaluated.
+#[allow(clippy::too_many_arguments)]
+fn inter_container<T>(j: &Located<T>, arn: &str, kind: &str, name: &str, count: Option<i64>, encrypted: bool, count_path: &str, why: &str, out: &mut Vec<Finding>, notes: &mut Vec<Diagnostic>) {
+    match count {
+        Some(n) if n > 1 && !encrypted => out.push(finding(
+            &SM_005,
+            j,
+            arn,
+            OTHER,
+            format!("distributed {kind} `{name}` does not encrypt traffic between its {n} instances"),
+            format!("{} {name} runs on {n} instances with {why}.", capitalised(kind)),
+            json!({ "instance_count": n, "enable_inter_container_traffic_encryption": false }),
+        )),
+        Some(_) => {}
+        None if encrypted => {}
+        None => not_evaluated(notes, j, count_path, format!("SM-005 not evaluated for {kind} `{name}`: no instance count to tell whether it is distributed")),
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
 }
 
 fn isolation_finding<T>(at: &Located<T>, arn: &str, kind: &str, name: &str, in_vpc: bool) -> Finding {

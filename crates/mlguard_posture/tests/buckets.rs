@@ -2,15 +2,12 @@
 //! one change per test.
 #![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
 
+mod common;
+
 use mlguard_core::config::Config;
-use mlguard_snapshot::{Inventory, Snapshot};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-static N: AtomicUsize = AtomicUsize::new(0);
-const ACCT: &str = "111122223333";
 const B: &str = "models-111122223333";
 
 /// Files of a snapshot, by path under `<account>/us-east-1/`; `None` writes an empty file.
@@ -61,18 +58,7 @@ impl Snap {
     }
     /// Rule ids found, and the diagnostics' messages.
     fn audit(&self) -> (Vec<String>, Vec<String>) {
-        let root = std::env::temp_dir().join(format!("mlguard-posture-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
-        for (p, v) in &self.0 {
-            let path: PathBuf = root.join(ACCT).join("us-east-1").join(p);
-            let _ = std::fs::create_dir_all(path.parent().unwrap_or(&root));
-            let _ = std::fs::write(&path, v.as_ref().map(|v| v.to_string()).unwrap_or_default());
-        }
-        let snap = match Snapshot::open(&root) {
-            Ok(s) => s,
-            Err(e) => panic!("{e}"),
-        };
-        let inv = Inventory::load(&snap);
-        let _ = std::fs::remove_dir_all(&root);
+        let inv = common::load(self.0.iter().map(|(p, v)| (format!("111122223333/us-east-1/{p}"), v.as_ref().map(|v| v.to_string()).unwrap_or_default())));
         assert!(inv.diagnostics.is_empty(), "fixture problems: {:?}", inv.diagnostics);
         let (f, d) = mlguard_posture::audit(&inv, &Config::default());
         // Only the bucket controls: the fixture's training job is not meant to pass the SM-* ones.

@@ -2,13 +2,12 @@
 //! logging multi-region trail, and Macie over the training data; "not collected" is not "off".
 #![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
 
+mod common;
+
 use mlguard_core::config::Config;
-use mlguard_snapshot::{Inventory, Snapshot};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-static N: AtomicUsize = AtomicUsize::new(0);
 const DET: &str = "d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0d0";
 
 struct Snap(BTreeMap<String, Value>);
@@ -43,18 +42,7 @@ impl Snap {
     }
     /// DET-* rule ids found, and the DET-* diagnostics.
     fn audit(&self) -> (Vec<String>, Vec<String>) {
-        let root = std::env::temp_dir().join(format!("mlguard-det-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
-        for (p, v) in &self.0 {
-            let path = root.join("111122223333/us-east-1").join(p);
-            let _ = std::fs::create_dir_all(path.parent().unwrap_or(&root));
-            let _ = std::fs::write(&path, v.to_string());
-        }
-        let snap = match Snapshot::open(&root) {
-            Ok(s) => s,
-            Err(e) => panic!("{e}"),
-        };
-        let inv = Inventory::load(&snap);
-        let _ = std::fs::remove_dir_all(&root);
+        let inv = common::load(self.0.iter().map(|(p, v)| (format!("111122223333/us-east-1/{p}"), v.to_string())));
         assert!(inv.diagnostics.is_empty(), "fixture problems: {:?}", inv.diagnostics);
         let (f, d) = mlguard_posture::audit(&inv, &Config::default());
         let mut ids: Vec<String> = f.iter().map(|f| f.rule_id.clone()).filter(|i| i.starts_with("DET-")).collect();

@@ -1,42 +1,32 @@
 //! IAM-001 / IAM-002 over tiny snapshots: decided by evaluating the role's policies.
 
-use mlguard_core::config::Config;
-use mlguard_snapshot::{Inventory, Snapshot};
-use serde_json::{json, Value};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
 
-static N: AtomicUsize = AtomicUsize::new(0);
+use mlguard_core::config::Config;
+use serde_json::{json, Value};
+
 const ROLE: &str = "arn:aws:iam::111122223333:role/exec";
 
 /// `inline`: the role's inline policy statements; `boundary`: a permissions boundary document.
 fn run(inline: Option<Value>, boundary: Option<Value>) -> (Vec<String>, Vec<String>) {
-    let root = std::env::temp_dir().join(format!("mlguard-iam-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
-    let nb = root.join("111122223333/us-east-1/sagemaker/nb");
-    let _ = std::fs::create_dir_all(&nb);
-    let _ = std::fs::write(nb.join("describe-notebook-instance.json"), json!({"NotebookInstanceName": "nb", "NotebookInstanceArn": "arn:aws:sagemaker:us-east-1:111122223333:notebook-instance/nb", "RoleArn": ROLE}).to_string());
+    let mut files = vec![(
+        "111122223333/us-east-1/sagemaker/nb/describe-notebook-instance.json",
+        json!({"NotebookInstanceName": "nb", "NotebookInstanceArn": "arn:aws:sagemaker:us-east-1:111122223333:notebook-instance/nb", "RoleArn": ROLE}).to_string(),
+    )];
     if let Some(stmts) = inline {
-        let iam = root.join("111122223333/global/iam");
-        let _ = std::fs::create_dir_all(&iam);
         let mut role = json!({"RoleName": "exec", "Arn": ROLE, "Path": "/", "AssumeRolePolicyDocument": {}, "RolePolicyList": [{"PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": stmts}}], "AttachedManagedPolicies": []});
         let mut policies = vec![];
         if let Some(b) = boundary {
             role["PermissionsBoundary"] = json!({"PermissionsBoundaryArn": "arn:aws:iam::111122223333:policy/boundary", "PermissionsBoundaryType": "Policy"});
             policies.push(json!({"PolicyName": "boundary", "Arn": "arn:aws:iam::111122223333:policy/boundary", "DefaultVersionId": "v1", "PolicyVersionList": [{"Document": b, "VersionId": "v1", "IsDefaultVersion": true}]}));
         }
-        let _ = std::fs::write(iam.join("get-account-authorization-details.json"), json!({"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [role], "Policies": policies}).to_string());
+        files.push(("111122223333/global/iam/get-account-authorization-details.json", json!({"UserDetailList": [], "GroupDetailList": [], "RoleDetailList": [role], "Policies": policies}).to_string()));
     }
-    let out = match Snapshot::open(&root) {
-        Ok(snap) => {
-            let inv = Inventory::load(&snap);
-            let (f, d) = mlguard_posture::audit(&inv, &Config::default());
-            let mut ids: Vec<String> = f.into_iter().map(|f| f.rule_id).filter(|r| r.starts_with("IAM-")).collect();
-            ids.sort();
-            (ids, d.into_iter().map(|d| d.message).filter(|m| m.starts_with("IAM-")).collect())
-        }
-        Err(e) => (vec![format!("error: {e}")], vec![]),
-    };
-    let _ = std::fs::remove_dir_all(&root);
-    out
+    let inv = common::load(files);
+    let (f, d) = mlguard_posture::audit(&inv, &Config::default());
+    let mut ids: Vec<String> = f.into_iter().map(|f| f.rule_id).filter(|r| r.starts_with("IAM-")).collect();
+    ids.sort();
+    (ids, d.into_iter().map(|d| d.message).filter(|m| m.starts_with("IAM-")).collect())
 }
 
 fn allow(action: &str, resource: &str) -> Value {

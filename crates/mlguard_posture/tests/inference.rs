@@ -1,12 +1,11 @@
 //! REG-001, EP-001, MON-001 over tiny snapshots: endpoint → config → model → package.
 
+mod common;
+
 use mlguard_core::config::Config;
-use mlguard_snapshot::{Inventory, Snapshot};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-static N: AtomicUsize = AtomicUsize::new(0);
 const PKG: &str = "arn:aws:sagemaker:us-east-1:111122223333:model-package/grp/1";
 
 fn baseline() -> BTreeMap<&'static str, Value> {
@@ -25,24 +24,26 @@ fn baseline() -> BTreeMap<&'static str, Value> {
 }
 
 fn run(files: &BTreeMap<&'static str, Value>) -> (Vec<String>, Vec<String>) {
-    let root = std::env::temp_dir().join(format!("mlguard-inf-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
-    for (p, v) in files {
-        let path = root.join("111122223333/us-east-1/sagemaker").join(p);
-        let _ = std::fs::create_dir_all(path.parent().unwrap_or(&root));
-        let _ = std::fs::write(&path, v.to_string());
-    }
-    let out = match Snapshot::open(&root) {
-        Ok(snap) => {
-            let inv = Inventory::load(&snap);
-            let (f, d) = mlguard_posture::audit(&inv, &Config::default());
-            let mut ids: Vec<String> = f.into_iter().map(|f| f.rule_id).filter(|r| ["REG-", "EP-", "MON-"].iter().any(|p| r.starts_with(p))).collect();
-            ids.sort();
-            (ids, d.into_iter().map(|d| d.message).filter(|m| ["REG-", "EP-", "MON-"].iter().any(|p| m.starts_with(p))).collect())
-        }
-        Err(e) => (vec![format!("error: {e}")], vec![]),
-    };
-    let _ = std::fs::remove_dir_all(&root);
-    out
+    let inv = common::load(files.iter().map(|(p, v)| {
+        (
+            format!("111122223333/us-east-1/sagemaker/{p}"),
+            v.to_string(),
+        )
+    }));
+    let (f, d) = mlguard_posture::audit(&inv, &Config::default());
+    let mut ids: Vec<String> = f
+        .into_iter()
+        .map(|f| f.rule_id)
+        .filter(|r| ["REG-", "EP-", "MON-"].iter().any(|p| r.starts_with(p)))
+        .collect();
+    ids.sort();
+    (
+        ids,
+        d.into_iter()
+            .map(|d| d.message)
+            .filter(|m| ["REG-", "EP-", "MON-"].iter().any(|p| m.starts_with(p)))
+            .collect(),
+    )
 }
 
 #[test]
@@ -63,7 +64,10 @@ fn registry_approval_is_followed_through_the_chain() {
     f.remove("grp-1/describe-model-package.json");
     let (ids, notes) = run(&f);
     assert_eq!(ids, Vec::<String>::new());
-    assert!(notes.iter().any(|n| n.starts_with("REG-001 not evaluated")), "{notes:?}");
+    assert!(
+        notes.iter().any(|n| n.starts_with("REG-001 not evaluated")),
+        "{notes:?}"
+    );
 }
 
 #[test]
@@ -76,11 +80,17 @@ fn capture_and_kms_on_the_endpoint_config() {
 #[test]
 fn monitoring_schedule_per_endpoint() {
     let mut f = baseline();
-    f.insert("list-monitoring-schedules.json", json!({"MonitoringScheduleSummaries": []}));
+    f.insert(
+        "list-monitoring-schedules.json",
+        json!({"MonitoringScheduleSummaries": []}),
+    );
     f.remove("s/describe-monitoring-schedule.json");
     assert_eq!(run(&f).0, ["MON-001"]);
     f.remove("list-monitoring-schedules.json");
     let (ids, notes) = run(&f);
     assert_eq!(ids, Vec::<String>::new());
-    assert!(notes.iter().any(|n| n.starts_with("MON-001 not evaluated")), "{notes:?}");
+    assert!(
+        notes.iter().any(|n| n.starts_with("MON-001 not evaluated")),
+        "{notes:?}"
+    );
 }

@@ -2,14 +2,12 @@
 //! passes everything, and one change per test.
 #![allow(clippy::panic, reason = "test helpers fail the test by panicking")]
 
+mod common;
+
 use mlguard_core::config::Config;
-use mlguard_snapshot::{Inventory, Snapshot};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-static N: AtomicUsize = AtomicUsize::new(0);
 const ACCT: &str = "111122223333";
 const KEY: &str = "arn:aws:kms:us-east-1:111122223333:key/6f1e2d3c-4b5a-4c7d-9e8f-0a1b2c3d4e5f";
 
@@ -94,18 +92,7 @@ impl Snap {
     }
     /// Rule ids found (sorted), the resource ids and types, and the diagnostics' messages.
     fn run(&self) -> (Vec<String>, Vec<(String, String)>, Vec<String>) {
-        let root = std::env::temp_dir().join(format!("mlguard-posture-sm-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
-        for (p, v) in &self.0 {
-            let path: PathBuf = root.join(ACCT).join("us-east-1").join(p);
-            let _ = std::fs::create_dir_all(path.parent().unwrap_or(&root));
-            let _ = std::fs::write(&path, v.to_string());
-        }
-        let snap = match Snapshot::open(&root) {
-            Ok(s) => s,
-            Err(e) => panic!("{e}"),
-        };
-        let inv = Inventory::load(&snap);
-        let _ = std::fs::remove_dir_all(&root);
+        let inv = common::load(self.0.iter().map(|(p, v)| (format!("111122223333/us-east-1/{p}"), v.to_string())));
         assert!(inv.diagnostics.is_empty(), "fixture problems: {:?}", inv.diagnostics);
         let mut findings = Vec::new();
         let mut notes = Vec::new();

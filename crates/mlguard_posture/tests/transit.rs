@@ -1,16 +1,12 @@
 //! TGW-001 over tiny snapshots.
 
-use mlguard_core::config::Config;
-use mlguard_snapshot::{Inventory, Snapshot};
-use serde_json::json;
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
 
-static N: AtomicUsize = AtomicUsize::new(0);
+use mlguard_core::config::Config;
+use serde_json::json;
+
 
 fn run(assoc: &str, prop: &str, teams: [&str; 2]) -> Vec<String> {
-    let root = std::env::temp_dir().join(format!("mlguard-tgw-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
-    let ec2 = root.join("111122223333/us-east-1/ec2");
-    let _ = std::fs::create_dir_all(&ec2);
     let vpc = |id: &str, team: &str| json!({"VpcId": id, "CidrBlock": "10.0.0.0/16", "Tags": [{"Key": "team", "Value": team}]});
     let files = [
         ("describe-vpcs.json", json!({"Vpcs": [vpc("vpc-a", teams[0]), vpc("vpc-b", teams[1])]})),
@@ -23,19 +19,9 @@ fn run(assoc: &str, prop: &str, teams: [&str; 2]) -> Vec<String> {
             ]}),
         ),
     ];
-    for (name, v) in files {
-        let _ = std::fs::write(ec2.join(name), v.to_string());
-    }
-    let ids = match Snapshot::open(&root) {
-        Ok(snap) => {
-            let inv = Inventory::load(&snap);
-            let (f, _) = mlguard_posture::audit(&inv, &Config::default());
-            f.into_iter().map(|f| f.rule_id).filter(|r| r.starts_with("TGW-")).collect()
-        }
-        Err(e) => vec![format!("error: {e}")],
-    };
-    let _ = std::fs::remove_dir_all(&root);
-    ids
+    let inv = common::load(files.map(|(name, v)| (format!("111122223333/us-east-1/ec2/{name}"), v.to_string())));
+    let (f, _) = mlguard_posture::audit(&inv, &Config::default());
+    f.into_iter().map(|f| f.rule_id).filter(|r| r.starts_with("TGW-")).collect()
 }
 
 #[test]
