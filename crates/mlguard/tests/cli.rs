@@ -75,7 +75,7 @@ fn insecure_platform_trips_every_network_control() {
 fn insecure_platform_trips_every_bucket_control() {
     let (r, _) = audit_json("insecure-ml-platform");
     let ids = rule_ids(&r);
-    for id in ["S3-001", "S3-002", "S3-003", "S3-004", "S3-005", "S3-006", "S3-007", "SM-001", "SM-002", "SM-003", "SM-004", "SM-005", "SM-006", "DET-001", "DET-002", "DET-003", "DET-004", "TGW-001", "ENC-001", "IAM-001", "IAM-002", "IAM-003", "REG-001", "EP-001", "MON-001"] {
+    for id in ["S3-001", "S3-002", "S3-003", "S3-004", "S3-005", "S3-006", "S3-007", "SM-001", "SM-002", "SM-003", "SM-004", "SM-005", "SM-006", "SM-007", "DET-001", "DET-002", "DET-003", "DET-004", "TGW-001", "ENC-001", "IAM-001", "IAM-002", "IAM-003", "IAM-004", "IAM-005", "REG-001", "EP-001", "MON-001", "WAF-001"] {
         assert!(ids.iter().any(|x| x == id), "{id} missing from {ids:?}");
     }
     // The bucket is found from the SageMaker resources that use it, and both roles are named.
@@ -201,7 +201,7 @@ fn asff_output_has_required_fields() {
 fn rules_and_explain() {
     let o = mlguard(&["rules", "--format", "json"]);
     let v = json_of(&o);
-    assert_eq!(v.as_array().map(|a| a.len()), Some(34));
+    assert_eq!(v.as_array().map(|a| a.len()), Some(38));
     let o = mlguard(&["explain", "net-007"]);
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("# NET-007") && text.contains("## Fix") && text.contains("SEC05"), "{text}");
@@ -308,7 +308,7 @@ fn config_suppresses_and_expired_suppressions_say_so() {
     copy_dir(&example("insecure-ml-platform"), &d);
     let _ = std::fs::write(
         d.join("mlguard.toml"),
-        "[[suppress]]\nrule = \"REG-*\"\nresource = \"*\"\nreason = \"lab account, accepted\"\n\n[[suppress]]\nrule = \"EP-*\"\nresource = \"*\"\nreason = \"lab account, accepted\"\n\n[[suppress]]\nrule = \"MON-*\"\nresource = \"*\"\nreason = \"lab account, accepted\"\n\n[[suppress]]\nrule = \"IAM-*\"\nresource = \"*\"\nreason = \"lab account, accepted\"\n\n[[suppress]]\nrule = \"ENC-*\"\nresource = \"*\"\nreason = \"lab account, accepted\"\n\n[[suppress]]\nrule = \"TGW-*\"\nresource = \"*\"\nreason = \"lab account, accepted\"\n\n[[suppress]]\nrule = \"NET-*\"\nresource = \"*\"\nreason = \"lab account, accepted\"\n\n[[suppress]]\nrule = \"DET-*\"\nresource = \"*\"\nreason = \"lab account, accepted\"\n\n[[suppress]]\nrule = \"SM-*\"\nresource = \"*\"\nreason = \"lab account, accepted\"\n\n[[suppress]]\nrule = \"S3-*\"\nresource = \"*\"\nreason = \"lab account, accepted\"\n\n[[suppress]]\nrule = \"NET-001\"\nresource = \"*\"\nreason = \"old exception\"\nexpires = \"2020-01-01\"\n",
+        "[[suppress]]\nrule = \"WAF-*\"\nresource = \"*\"\nreason = \"lab account, accepted\"\n\n[[suppress]]\nrule = \"REG-*\"\nresource = \"*\"\nreason = \"lab account, accepted\"\n\n[[suppress]]\nrule = \"EP-*\"\nresource = \"*\"\nreason = \"lab account, accepted\"\n\n[[suppress]]\nrule = \"MON-*\"\nresource = \"*\"\nreason = \"lab account, accepted\"\n\n[[suppress]]\nrule = \"IAM-*\"\nresource = \"*\"\nreason = \"lab account, accepted\"\n\n[[suppress]]\nrule = \"ENC-*\"\nresource = \"*\"\nreason = \"lab account, accepted\"\n\n[[suppress]]\nrule = \"TGW-*\"\nresource = \"*\"\nreason = \"lab account, accepted\"\n\n[[suppress]]\nrule = \"NET-*\"\nresource = \"*\"\nreason = \"lab account, accepted\"\n\n[[suppress]]\nrule = \"DET-*\"\nresource = \"*\"\nreason = \"lab account, accepted\"\n\n[[suppress]]\nrule = \"SM-*\"\nresource = \"*\"\nreason = \"lab account, accepted\"\n\n[[suppress]]\nrule = \"S3-*\"\nresource = \"*\"\nreason = \"lab account, accepted\"\n\n[[suppress]]\nrule = \"NET-001\"\nresource = \"*\"\nreason = \"old exception\"\nexpires = \"2020-01-01\"\n",
     );
     let o = mlguard(&["audit", d.to_str().unwrap_or_default(), "--format", "json"]);
     let r = json_of(&o);

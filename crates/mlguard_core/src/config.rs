@@ -17,6 +17,9 @@
 //! classification_tag = "data-classification"
 //! sensitive_values = ["confidential", "restricted", "sensitive", "pii"]
 //!
+//! [inference]                   # what fronts endpoints where the snapshot cannot tell (WAF-001)
+//! front_doors = ["arn:aws:elasticloadbalancing:us-east-1:111122223333:loadbalancer/app/inference/0123456789abcdef"]
+//!
 //! [[suppress]]
 //! rule = "NET-002"              # a rule id, or a prefix ending in `*` (`NET-*`)
 //! resource = "eni-0abc..."      # an id or ARN, or `*`
@@ -41,6 +44,8 @@ pub struct Config {
     pub buckets: Buckets,
     #[serde(default)]
     pub data: Data,
+    #[serde(default)]
+    pub inference: Inference,
     /// Accepted findings.
     #[serde(default)]
     pub suppress: Vec<Suppression>,
@@ -132,6 +137,17 @@ pub struct Buckets {
     /// Buckets holding training data.
     #[serde(default)]
     pub training_data: Vec<String>,
+}
+
+/// What sits in front of inference endpoints where the snapshot cannot tell.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Inference {
+    /// ARNs of load balancers (or other WAF-capable resources) that front SageMaker endpoints,
+    /// for example an ALB whose Lambda target invokes an endpoint. API Gateway stages and the
+    /// CloudFront distributions in front of them are found from the snapshot.
+    #[serde(default)]
+    pub front_doors: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]

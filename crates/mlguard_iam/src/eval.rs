@@ -174,6 +174,10 @@ pub struct PolicyOutcome {
     /// For a resource policy, the subset of `allows` that name the requesting user or session
     /// itself, which the permissions boundary does not limit.
     pub direct: Vec<StatementRef>,
+    /// For a resource policy, `Allow` statements that name the requester's account (its root
+    /// or id): they grant nothing by themselves but delegate to that account's IAM policies, so
+    /// for a requester of *another* account they are a cross-account grant.
+    pub delegated: Vec<StatementRef>,
     /// Statements that could not be decided.
     pub problems: Vec<Problem>,
 }
@@ -237,7 +241,8 @@ fn outcome(policy: &NamedPolicy, kind: PolicyKind, req: View<'_>) -> PolicyOutco
                     out.allows.push(reference());
                 }
                 Hit::Other => out.allows.push(reference()),
-                Hit::Account | Hit::No => {}
+                Hit::Account => out.delegated.push(reference()),
+                Hit::No => {}
             },
         }
     }

@@ -206,7 +206,7 @@ pub fn discover(inv: &Inventory, cfg: &Config) -> BTreeMap<String, MlBucket> {
 
 /// The account whose snapshot holds the bucket's settings: the one that names it, else any
 /// account with a per-bucket file for it.
-fn owner(inv: &Inventory, name: &str, seen_in: &str) -> Option<String> {
+pub(crate) fn owner(inv: &Inventory, name: &str, seen_in: &str) -> Option<String> {
     let s3 = &inv.s3;
     let has = |acct: &str| {
         let c = s3.bucket_config(acct, name);

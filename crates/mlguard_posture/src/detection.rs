@@ -44,7 +44,7 @@ pub const DET_003: RuleDoc = RuleDoc {
     severity: Severity::Medium,
     practice: Practice::Posture,
     title: "Training-data bucket not covered by a Macie classification job",
-    what: "For every training-data bucket, checks that Macie is enabled in its account and that a classification job that is not cancelled names the bucket.",
+    what: "For every training-data bucket, checks that Macie is enabled in its account and that either a classification job that is not cancelled names the bucket, or automated sensitive data discovery is `ENABLED` (`get-automated-discovery-configuration`) and the classification scope (`get-classification-scope`, when collected) does not exclude the bucket.",
     why: "Training data leaks personal data and secrets into models; Macie is the managed way to find them before training.",
     example: "Macie is not enabled (`get-macie-session` fails), or no job's `bucketDefinitions` names the bucket.",
     remediation: "Enable Macie and create a scheduled classification job over the training-data buckets (or automated sensitive data discovery).",
@@ -143,7 +143,12 @@ pub fn check(inv: &Inventory, cfg: &Config, out: &mut Vec<Finding>, notes: &mut 
             .filter(|j| j.account == acct && j.job_status.as_deref() != Some("CANCELLED") && j.names_bucket(&acct, &name))
             .map(|j| j.name.clone().unwrap_or_else(|| j.job_id.clone()))
             .collect();
-        if enabled && !covering.is_empty() {
+        let automated = det.macie_automated_discovery.iter().any(|a| {
+            a.account == acct
+                && a.status.as_deref() == Some("ENABLED")
+                && !det.macie_classification_scopes.iter().any(|sc| sc.account == acct && sc.region == a.region && sc.s3.excludes.bucket_names.iter().any(|b| b == &name))
+        });
+        if enabled && (!covering.is_empty() || automated) {
             continue;
         }
         let region = inv
@@ -154,7 +159,7 @@ pub fn check(inv: &Inventory, cfg: &Config, out: &mut Vec<Finding>, notes: &mut 
             .and_then(|x| x.bucket_region.clone().or_else(|| Some(x.region.clone())))
             .or_else(|| places.iter().find(|(a, _)| a == &acct).map(|(_, r)| r.clone()))
             .unwrap_or_default();
-        let why = if !enabled { "Macie is not enabled in the account".to_string() } else { "no classification job names it".to_string() };
+        let why = if !enabled { "Macie is not enabled in the account".to_string() } else { "no classification job names it and automated sensitive data discovery does not cover it".to_string() };
         out.push(
             Finding::from_rule(&DET_003, format!("training-data bucket `{name}` is not scanned by Macie"))
                 .resource(format!("arn:aws:s3:::{name}"), "AwsS3Bucket")

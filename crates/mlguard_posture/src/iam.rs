@@ -2,13 +2,14 @@
 //! roles' policies with [`mlguard_iam`], not by looking for `*` in the JSON.
 //!
 //! The roles checked are the execution roles SageMaker resources run as (notebooks', jobs' and
-//! models' `RoleArn`/`ExecutionRoleArn`). Their identity policies are the inline policies and the
-//! attached managed policies' default versions from `iam get-account-authorization-details`;
-//! the permissions boundary applies when there is one.
+//! models' `RoleArn`/`ExecutionRoleArn`). Their policies come from [`Principals`]: inline and
+//! attached managed policies' default versions from `iam get-account-authorization-details`,
+//! within the permissions boundary when there is one.
 
 use mlguard_core::config::Config;
 use mlguard_core::{Diagnostic, Finding, Practice, RuleDoc, Severity};
-use mlguard_iam::{NamedPolicy, Policy, PolicySet, Request};
+use crate::principals::{account_of, admin_mask, Principals, PROBES};
+use mlguard_iam::Request;
 use mlguard_snapshot::Inventory;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -54,10 +55,8 @@ pub const IAM_003: RuleDoc = RuleDoc {
 
 pub static RULES: &[&RuleDoc] = &[&IAM_001, &IAM_002, &IAM_003];
 
-const ADMIN_PROBES: &[&str] = &["iam:CreateAccessKey", "iam:PutRolePolicy", "ec2:TerminateInstances", "kms:ScheduleKeyDeletion", "s3:DeleteBucket", "organizations:LeaveOrganization"];
-
 /// Execution roles of SageMaker resources, with who uses them.
-fn execution_roles(inv: &Inventory) -> BTreeMap<String, Vec<String>> {
+pub(crate) fn execution_roles(inv: &Inventory) -> BTreeMap<String, Vec<String>> {
     let sm = &inv.sagemaker;
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut add = |arn: &Option<String>, who: String| {
@@ -80,64 +79,29 @@ fn execution_roles(inv: &Inventory) -> BTreeMap<String, Vec<String>> {
     out
 }
 
-/// The account id of an ARN.
-fn account_of(arn: &str) -> &str {
-    arn.split(':').nth(4).unwrap_or("")
-}
-
-/// Runs IAM-001 and IAM-002.
-pub fn check(inv: &Inventory, _cfg: &Config, out: &mut Vec<Finding>, notes: &mut Vec<Diagnostic>) {
+/// Runs IAM-001, IAM-002 and IAM-003 over the execution roles.
+pub fn check(ps: &Principals, inv: &Inventory, _cfg: &Config, out: &mut Vec<Finding>, notes: &mut Vec<Diagnostic>) {
+    let admin_bits = admin_mask();
+    let admin_probes: Vec<&str> = PROBES.iter().filter(|p| p.admin).map(|p| p.action).collect();
     for (arn, users) in execution_roles(inv) {
         let acct = account_of(&arn).to_string();
-        let Some(role) = inv.iam.role(&arn) else {
+        let Some(role) = ps.get(&arn) else {
             let asked = inv.collected.iter().any(|(a, _, s, c)| a == &acct && s == "iam" && c == "get-account-authorization-details");
             let why = if asked { "the role is not in its account's get-account-authorization-details" } else { "missing iam get-account-authorization-details" };
             notes.push(Diagnostic::warning(format!("{acct}/global/iam/"), "", format!("IAM-001/IAM-002 not evaluated for `{arn}` ({}): {why}", users.join(", "))));
             continue;
         };
-        // Identity policies: inline, then attached managed (default version).
-        let mut policies: Vec<NamedPolicy> = Vec::new();
-        let parse = |name: String, doc: &serde_json::Value, notes: &mut Vec<Diagnostic>| match Policy::from_value(doc) {
-            Ok(p) => Some(NamedPolicy::new(name, p)),
-            Err(e) => {
-                notes.push(Diagnostic::warning(&role.file, "", format!("policy `{name}` of `{arn}` does not parse and is left out: {e}")));
-                None
-            }
-        };
-        for p in &role.role_policy_list {
-            if let Some(np) = parse(format!("{}/{}", role.role_name, p.policy_name), &p.policy_document, notes) {
-                policies.push(np);
-            }
-        }
-        let mut missing = Vec::new();
-        for a in &role.attached_managed_policies {
-            match inv.iam.policy(&a.policy_arn).and_then(|p| p.default_document()) {
-                Some(doc) => {
-                    if let Some(np) = parse(a.policy_arn.clone(), doc, notes) {
-                        policies.push(np);
-                    }
-                }
-                None => missing.push(a.policy_arn.clone()),
-            }
-        }
-        if !missing.is_empty() {
-            notes.push(Diagnostic::warning(&role.file, "", format!("IAM-001/IAM-002 for `{arn}` evaluated without the attached policies {} (their documents are not in the snapshot)", missing.join(", "))));
-        }
-        let boundary = role.permissions_boundary.as_ref().and_then(|b| inv.iam.policy(&b.permissions_boundary_arn)).and_then(|p| p.default_document()).and_then(|d| parse("permissions boundary".into(), d, notes));
-        let mut set = PolicySet::new(policies.iter());
-        if let Some(b) = &boundary {
-            set = set.with_boundary(b);
-        }
-        let principal = format!("arn:aws:sts::{acct}:assumed-role/{}/SageMaker", role.role_name);
-        let admin = ADMIN_PROBES.iter().all(|a| set.evaluate(&Request::new(principal.clone(), *a, "*")).allowed);
+        let set = ps.set(role);
+        let principal = role.session.clone();
+        let admin = role.mask & admin_bits == admin_bits;
         if admin {
             let grants: Vec<String> = set.evaluate(&Request::new(principal.clone(), "iam:CreateAccessKey", "*")).matched.iter().map(|m| m.policy.clone()).collect();
             out.push(
-                Finding::from_rule(&IAM_001, format!("execution role `{}` has administrator access", role.role_name))
+                Finding::from_rule(&IAM_001, format!("execution role `{}` has administrator access", role.name))
                     .resource(&arn, "AwsIamRole")
                     .location(&acct, "global")
-                    .description(format!("{} runs as {} and its policies allow every probed administrative action on any resource (granted by {}).", users.join(", "), role.role_name, grants.join(", ")))
-                    .evidence(json!({ "probes": ADMIN_PROBES, "granted_by": grants, "used_by": users })),
+                    .description(format!("{} runs as {} and its policies allow every probed administrative action on any resource (granted by {}).", users.join(", "), role.name, grants.join(", ")))
+                    .evidence(json!({ "probes": admin_probes, "granted_by": grants, "used_by": users })),
             );
         }
         // A bucket no ML resource names, in the role's own account.
@@ -145,10 +109,10 @@ pub fn check(inv: &Inventory, _cfg: &Config, out: &mut Vec<Finding>, notes: &mut
         let broad: Vec<&str> = ["s3:GetObject", "s3:PutObject"].into_iter().filter(|a| set.evaluate(&Request::new(principal.clone(), *a, other).with("aws:ResourceAccount", [acct.as_str()])).allowed).collect();
         if !broad.is_empty() && !admin {
             out.push(
-                Finding::from_rule(&IAM_003, format!("execution role `{}` can {} any bucket's objects", role.role_name, broad.join(" and ")))
+                Finding::from_rule(&IAM_003, format!("execution role `{}` can {} any bucket's objects", role.name, broad.join(" and ")))
                     .resource(&arn, "AwsIamRole")
                     .location(&acct, "global")
-                    .description(format!("{} runs as {}, which is allowed {} on objects of a bucket no ML resource uses.", users.join(", "), role.role_name, broad.join(" and ")))
+                    .description(format!("{} runs as {}, which is allowed {} on objects of a bucket no ML resource uses.", users.join(", "), role.name, broad.join(" and ")))
                     .evidence(json!({ "actions": broad, "probe": other, "used_by": users })),
             );
         }
@@ -157,10 +121,10 @@ pub fn check(inv: &Inventory, _cfg: &Config, out: &mut Vec<Finding>, notes: &mut
         if d.allowed {
             let grants: Vec<String> = d.matched.iter().map(|m| format!("{}{}", m.policy, m.sid.as_ref().map(|s| format!(" ({s})")).unwrap_or_default())).collect();
             out.push(
-                Finding::from_rule(&IAM_002, format!("execution role `{}` can pass any role to SageMaker", role.role_name))
+                Finding::from_rule(&IAM_002, format!("execution role `{}` can pass any role to SageMaker", role.name))
                     .resource(&arn, "AwsIamRole")
                     .location(&acct, "global")
-                    .description(format!("{} runs as {}, which may iam:PassRole an arbitrary role of account {acct} to SageMaker (granted by {}).", users.join(", "), role.role_name, grants.join(", ")))
+                    .description(format!("{} runs as {}, which may iam:PassRole an arbitrary role of account {acct} to SageMaker (granted by {}).", users.join(", "), role.name, grants.join(", ")))
                     .evidence(json!({ "granted_by": grants, "used_by": users })),
             );
         }

@@ -9,21 +9,30 @@
 //! `SM-006`), and [`detection`], detection coverage where ML runs (`DET-001` … `DET-004`).
 //! [`transit`] flags default route table association/propagation on a transit gateway that
 //! connects teams (`TGW-001`); [`enclaves`] asks for Nitro Enclaves on instances tagged as handling
-//! sensitive data (`ENC-001`); [`iam`] evaluates the execution roles' policies for administrator
-//! access and unscoped PassRole (`IAM-001`, `IAM-002`); [`inference`] follows endpoints to their
-//! registry packages, data capture and monitoring (`REG-001`, `EP-001`, `MON-001`). WAF and the
-//! other IAM controls (privilege-escalation chains, who can poison a model) of the
-//! posture issue are not written yet.
+//! sensitive data (`ENC-001`); [`inference`] follows endpoints to their registry packages, data
+//! capture and monitoring (`REG-001`, `EP-001`, `MON-001`); [`waf`] follows API Gateway
+//! integrations and CloudFront origins to the endpoints they front and checks their web ACLs
+//! (`WAF-001`).
+//!
+//! Least privilege is decided by evaluating policies with [`mlguard_iam`]: [`principals`] parses
+//! every policy of `get-account-authorization-details` once and lends each user's and role's
+//! policy set; [`iam`] checks execution roles (`IAM-001` … `IAM-003`), [`escalation`] finds
+//! privilege-escalation paths with their permission chains (`IAM-004`) and [`poison`] answers
+//! who can poison a model (`IAM-005`).
 //!
 //! Like every analysis crate, this one does no I/O.
 
 pub mod buckets;
 pub mod detection;
 pub mod enclaves;
+pub mod escalation;
 pub mod iam;
 pub mod inference;
+pub mod poison;
+pub mod principals;
 pub mod sagemaker;
 pub mod transit;
+pub mod waf;
 
 use mlguard_core::config::Config;
 use mlguard_core::{Diagnostic, Finding, RuleDoc};
@@ -44,6 +53,7 @@ pub static RULES: &[&RuleDoc] = &[
     &sagemaker::SM_004,
     &sagemaker::SM_005,
     &sagemaker::SM_006,
+    &sagemaker::SM_007,
     &detection::DET_001,
     &detection::DET_002,
     &detection::DET_003,
@@ -53,9 +63,12 @@ pub static RULES: &[&RuleDoc] = &[
     &iam::IAM_001,
     &iam::IAM_002,
     &iam::IAM_003,
+    &escalation::IAM_004,
+    &poison::IAM_005,
     &inference::REG_001,
     &inference::EP_001,
     &inference::MON_001,
+    &waf::WAF_001,
 ];
 
 /// Runs every posture control: findings, and the controls that could not be evaluated.
@@ -67,7 +80,11 @@ pub fn audit(inv: &Inventory, cfg: &Config) -> (Vec<Finding>, Vec<Diagnostic>) {
     detection::check(inv, cfg, &mut findings, &mut notes);
     transit::check(inv, cfg, &mut findings, &mut notes);
     enclaves::check(inv, cfg, &mut findings, &mut notes);
-    iam::check(inv, cfg, &mut findings, &mut notes);
+    let principals = principals::Principals::build(inv, &mut notes);
+    iam::check(&principals, inv, cfg, &mut findings, &mut notes);
+    escalation::check(&principals, inv, cfg, &mut findings);
+    poison::check(&principals, inv, cfg, &mut findings, &mut notes);
     inference::check(inv, cfg, &mut findings, &mut notes);
+    waf::check(inv, cfg, &mut findings, &mut notes);
     (findings, notes)
 }

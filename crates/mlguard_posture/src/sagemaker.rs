@@ -69,7 +69,7 @@ pub const SM_003: RuleDoc = RuleDoc {
     severity: Severity::Low,
     practice: Practice::Posture,
     title: "SageMaker ML storage volume not encrypted with a customer managed KMS key",
-    what: "Checks that notebook instances have a `KmsKeyId`, training jobs a `ResourceConfig.VolumeKmsKeyId` and processing jobs a `ProcessingResources.ClusterConfig.VolumeKmsKeyId`. Instance types with local NVMe instance storage (`ml.p4d`, `ml.g5`, `ml.m5d`, …) are exempt for jobs: their volumes are encrypted by a hardware module and the API refuses a volume key for them. Studio domains' `KmsKeyId` is not checked yet: the snapshot loader does not read that field.",
+    what: "Checks that notebook instances have a `KmsKeyId`, training jobs a `ResourceConfig.VolumeKmsKeyId` and processing jobs a `ProcessingResources.ClusterConfig.VolumeKmsKeyId`. Studio domains are checked for a `KmsKeyId` (the key of their EFS volume). Instance types with local NVMe instance storage (`ml.p4d`, `ml.g5`, `ml.m5d`, …) are exempt for jobs: their volumes are encrypted by a hardware module and the API refuses a volume key for them.",
     why: "Without a key of your own, the volume is encrypted with the AWS managed key for EBS, whose key policy lets any principal of the account that may use EBS decrypt through it: you cannot restrict, audit separately or revoke access to the notebooks, datasets and checkpoints on the volume.",
     example: "`describe-notebook-instance` without `KmsKeyId`; a training job on `ml.m5.2xlarge` whose `ResourceConfig` has no `VolumeKmsKeyId`.",
     remediation: "Create the notebook or job with a customer managed key (`--kms-key-id` for notebooks, `ResourceConfig.VolumeKmsKeyId` or `ClusterConfig.VolumeKmsKeyId` for jobs), with a key policy that grants only the execution roles; enforce it with the `sagemaker:VolumeKmsKey` condition key in an SCP or IAM policy.",
@@ -133,8 +133,24 @@ pub const SM_006: RuleDoc = RuleDoc {
     ],
 };
 
+pub const SM_007: RuleDoc = RuleDoc {
+    id: "SM-007",
+    severity: Severity::Medium,
+    practice: Practice::Posture,
+    title: "SageMaker notebook instance serves IMDSv1",
+    what: "Checks that notebook instances have `InstanceMetadataServiceConfiguration.MinimumInstanceMetadataServiceVersion` `2` (an answer without it is read as `1`, the CreateNotebookInstance default, which serves IMDSv1 and IMDSv2).",
+    why: "A notebook runs arbitrary code and fetches arbitrary URLs; with IMDSv1, a server-side request forgery in anything it runs (a plotting library loading a URL, a crafted dataset) returns the execution role's credentials with a single GET. IMDSv2's session token stops that class of request.",
+    example: "`describe-notebook-instance` with `\"InstanceMetadataServiceConfiguration\": {\"MinimumInstanceMetadataServiceVersion\": \"1\"}` or without the field.",
+    remediation: "`aws sagemaker update-notebook-instance --notebook-instance-name NAME --instance-metadata-service-configuration MinimumInstanceMetadataServiceVersion=2`, and require it with the `sagemaker:MinimumInstanceMetadataServiceVersion` condition key.",
+    well_architected: "SEC06-BP02 Reduce attack surface",
+    docs: &[
+        ("InstanceMetadataServiceConfiguration API reference (defaults to IMDSv1)", "https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_InstanceMetadataServiceConfiguration.html"),
+        ("Use instance metadata service v2 (IMDSv2)", "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-service.html"),
+    ],
+};
+
 /// The SageMaker-settings controls.
-pub static RULES: &[&RuleDoc] = &[&SM_001, &SM_002, &SM_003, &SM_004, &SM_005, &SM_006];
+pub static RULES: &[&RuleDoc] = &[&SM_001, &SM_002, &SM_003, &SM_004, &SM_005, &SM_006, &SM_007];
 
 const NOTEBOOK: &str = "AwsSageMakerNotebookInstance";
 const OTHER: &str = "Other";
@@ -193,6 +209,18 @@ pub fn check(inv: &Inventory, _cfg: &Config, out: &mut Vec<Finding>, notes: &mut
 fn notebook(n: &Located<NotebookInstance>, out: &mut Vec<Finding>) {
     let name = &n.notebook_instance_name;
     let arn = &n.notebook_instance_arn;
+    let imds = n.instance_metadata_service_configuration.as_ref().and_then(|c| c.minimum_instance_metadata_service_version.as_deref());
+    if imds != Some("2") {
+        out.push(finding(
+            &SM_007,
+            n,
+            arn,
+            NOTEBOOK,
+            format!("notebook instance `{name}` serves IMDSv1"),
+            format!("Notebook instance {name} has minimum IMDS version {}: code in it can read the execution role's credentials without a session token.", imds.map(|v| v.to_string()).unwrap_or_else(|| "not set (1 by default)".into())),
+            json!({ "minimum_instance_metadata_service_version": imds }),
+        ));
+    }
     // RootAccess defaults to Enabled (CreateNotebookInstance).
     let root = n.root_access.as_deref().unwrap_or("Enabled");
     if !root.eq_ignore_ascii_case("Disabled") {
@@ -376,6 +404,18 @@ fn domain(d: &Located<Domain>, out: &mut Vec<Finding>) {
                 d.app_network_access_type.as_deref().map(|m| m.to_string()).unwrap_or_else(|| "not set (PublicInternetOnly by default)".into())
             ),
             json!({ "app_network_access_type": d.app_network_access_type, "vpc_id": d.vpc_id }),
+        ));
+    }
+    if key(d.kms_key_id.as_ref()).is_none() {
+        let name = d.domain_name.as_deref().unwrap_or(&d.domain_id);
+        out.push(finding(
+            &SM_003,
+            d,
+            &d.domain_arn,
+            OTHER,
+            format!("Studio domain `{name}` EFS volume has no customer managed KMS key"),
+            format!("Studio domain {name} ({}) has no KmsKeyId: the EFS volume holding its users' home directories, notebooks and data is encrypted with the AWS managed key.", d.domain_id),
+            json!({ "kms_key_id": d.kms_key_id }),
         ));
     }
 }

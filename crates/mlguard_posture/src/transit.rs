@@ -1,5 +1,5 @@
-//! Transit Gateway defaults (`TGW-001`): default route table association or propagation on a
-//! gateway that connects VPCs of different teams.
+//! Transit Gateway defaults (`TGW-001`): default route table association or propagation, or
+//! automatic acceptance of shared attachments, on a gateway that connects VPCs of different teams.
 
 use mlguard_core::config::Config;
 use mlguard_core::{Diagnostic, Finding, Practice, RuleDoc, Severity};
@@ -13,10 +13,10 @@ pub const TGW_001: RuleDoc = RuleDoc {
     severity: Severity::Medium,
     practice: Practice::Posture,
     title: "Transit gateway connecting different teams uses default route table association or propagation",
-    what: "For every transit gateway with VPC attachments of more than one team (VPC tag key from `mlguard.toml` `network.team_tag`, default `team`), checks that `DefaultRouteTableAssociation` and `DefaultRouteTablePropagation` are both `disable`.",
-    why: "With both defaults on, every new attachment is associated with and propagates into one shared route table: every team can route to every other team the moment it attaches. NET-007 reports the paths that exist today; this control reports the setting that creates them tomorrow.",
+    what: "For every transit gateway with VPC attachments of more than one team (VPC tag key from `mlguard.toml` `network.team_tag`, default `team`), checks that `DefaultRouteTableAssociation`, `DefaultRouteTablePropagation` and `AutoAcceptSharedAttachments` are all `disable`.",
+    why: "With both defaults on, every new attachment is associated with and propagates into one shared route table: every team can route to every other team the moment it attaches; with automatic acceptance, any account the gateway is shared with attaches without the network team's approval. NET-007 reports the paths that exist today; this control reports the settings that create them tomorrow.",
     example: "A transit gateway with `DefaultRouteTableAssociation: enable` and VPC attachments tagged `team=team-a` and `team=team-b`.",
-    remediation: "Disable default association and propagation (`aws ec2 modify-transit-gateway --options DefaultRouteTableAssociation=disable,DefaultRouteTablePropagation=disable`) and give each team its own route table that propagates only shared services.",
+    remediation: "Disable default association, propagation and automatic acceptance (`aws ec2 modify-transit-gateway --options DefaultRouteTableAssociation=disable,DefaultRouteTablePropagation=disable,AutoAcceptSharedAttachments=disable`) and give each team its own route table that propagates only shared services.",
     well_architected: "SEC05-BP01 Create network layers",
     docs: &[("Transit gateway route tables", "https://docs.aws.amazon.com/vpc/latest/tgw/tgw-route-tables.html"), ("Modify a transit gateway", "https://docs.aws.amazon.com/vpc/latest/tgw/tgw-transit-gateways.html")],
 };
@@ -50,6 +50,9 @@ pub fn check(inv: &Inventory, cfg: &Config, out: &mut Vec<Finding>, _notes: &mut
         if on(&t.options.default_route_table_propagation) {
             defaults.push("DefaultRouteTablePropagation");
         }
+        if on(&t.options.auto_accept_shared_attachments) {
+            defaults.push("AutoAcceptSharedAttachments");
+        }
         if defaults.is_empty() {
             continue;
         }
@@ -58,7 +61,7 @@ pub fn check(inv: &Inventory, cfg: &Config, out: &mut Vec<Finding>, _notes: &mut
             Finding::from_rule(&TGW_001, format!("transit gateway {} connects teams {} with {} enabled", t.transit_gateway_id, team_list.join(", "), defaults.join(" and ")))
                 .resource(t.transit_gateway_arn.clone().unwrap_or_else(|| t.transit_gateway_id.clone()), "AwsEc2TransitGateway")
                 .location(t.owner_id.clone().unwrap_or_else(|| t.account.clone()), &t.region)
-                .description(format!("{} has {} enabled and VPC attachments of the teams {}: new attachments join a shared route table.", t.transit_gateway_id, defaults.join(" and "), team_list.join(", ")))
+                .description(format!("{} has {} enabled and VPC attachments of the teams {}: new attachments join without approval or into a shared route table.", t.transit_gateway_id, defaults.join(" and "), team_list.join(", ")))
                 .evidence(json!({ "defaults": defaults, "teams": team_list })),
         );
     }

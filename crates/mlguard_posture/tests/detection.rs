@@ -89,3 +89,17 @@ fn macie_must_be_enabled_and_name_the_training_bucket() {
     assert_eq!(ids, Vec::<String>::new());
     assert!(notes.iter().any(|n| n.contains("DET-003 not evaluated")), "{notes:?}");
 }
+
+#[test]
+fn automated_sensitive_data_discovery_covers_buckets_it_does_not_exclude() {
+    let no_jobs = json!({"items": []});
+    let on = json!({"status": "ENABLED", "classificationScopeId": "s1", "sensitivityInspectionTemplateId": "t1"});
+    assert_eq!(baseline().set("macie2/list-classification-jobs.json", no_jobs.clone()).set("macie2/get-automated-discovery-configuration.json", on.clone()).audit().0, Vec::<String>::new());
+    let off = json!({"status": "DISABLED"});
+    assert_eq!(baseline().set("macie2/list-classification-jobs.json", no_jobs.clone()).set("macie2/get-automated-discovery-configuration.json", off).audit().0, ["DET-003"]);
+    let excluded = json!({"id": "s1", "name": "automated-sensitive-data-discovery", "s3": {"excludes": {"bucketNames": ["data-111122223333"]}}});
+    assert_eq!(
+        baseline().set("macie2/list-classification-jobs.json", no_jobs).set("macie2/get-automated-discovery-configuration.json", on).set("macie2/get-classification-scope.json", excluded).audit().0,
+        ["DET-003"]
+    );
+}

@@ -31,7 +31,8 @@ fn baseline() -> Snap {
     m.insert(
         NB.into(),
         json!({"NotebookInstanceName": "nb-1", "NotebookInstanceArn": "arn:aws:sagemaker:us-east-1:111122223333:notebook-instance/nb-1", "InstanceType": "ml.t3.medium",
-            "SubnetId": "subnet-0123456789abcdef0", "SecurityGroups": ["sg-0123456789abcdef0"], "KmsKeyId": KEY, "DirectInternetAccess": "Disabled", "RootAccess": "Disabled"}),
+            "SubnetId": "subnet-0123456789abcdef0", "SecurityGroups": ["sg-0123456789abcdef0"], "KmsKeyId": KEY, "DirectInternetAccess": "Disabled", "RootAccess": "Disabled",
+            "InstanceMetadataServiceConfiguration": {"MinimumInstanceMetadataServiceVersion": "2"}}),
     );
     m.insert(
         TJ.into(),
@@ -122,7 +123,7 @@ fn the_baseline_passes_everything() {
 #[test]
 fn every_rule_is_listed_once() {
     let ids: Vec<&str> = mlguard_posture::sagemaker::RULES.iter().map(|r| r.id).collect();
-    assert_eq!(ids, ["SM-001", "SM-002", "SM-003", "SM-004", "SM-005", "SM-006"]);
+    assert_eq!(ids, ["SM-001", "SM-002", "SM-003", "SM-004", "SM-005", "SM-006", "SM-007"]);
     for r in mlguard_posture::sagemaker::RULES {
         assert!(!r.docs.is_empty() && r.docs.iter().all(|(_, u)| u.starts_with("https://docs.aws.amazon.com/")), "{}", r.id);
         assert!(r.well_architected.starts_with("SEC"), "{}", r.id);
@@ -150,6 +151,20 @@ fn notebook_without_subnet_is_not_in_a_vpc() {
 fn notebook_without_kms_key() {
     assert_eq!(baseline().unset(NB, "/KmsKeyId").ids(), ["SM-003"]);
     assert_eq!(baseline().set(NB, "/KmsKeyId", json!("")).ids(), ["SM-003"]);
+}
+
+#[test]
+fn notebook_serving_imdsv1() {
+    assert_eq!(baseline().set(NB, "/InstanceMetadataServiceConfiguration/MinimumInstanceMetadataServiceVersion", json!("1")).ids(), ["SM-007"]);
+    // Absent means the CreateNotebookInstance default, IMDSv1.
+    assert_eq!(baseline().unset(NB, "/InstanceMetadataServiceConfiguration").ids(), ["SM-007"]);
+}
+
+#[test]
+fn studio_domain_without_kms_key() {
+    let (ids, res, _) = baseline().unset(DM, "/KmsKeyId").run();
+    assert_eq!(ids, ["SM-003"]);
+    assert_eq!(res[0].0, "arn:aws:sagemaker:us-east-1:111122223333:domain/d-abc123");
 }
 
 #[test]

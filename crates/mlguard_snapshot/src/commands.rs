@@ -126,6 +126,8 @@ pub const COMMANDS: &[Command] = &[
     res("guardduty", "get-detector", None),
     acct_obj("macie2", "get-macie-session"),
     acct("macie2", "list-classification-jobs", "items"),
+    acct_obj("macie2", "get-automated-discovery-configuration"),
+    acct_obj("macie2", "get-classification-scope"),
     acct("cloudtrail", "describe-trails", "trailList"),
     res("cloudtrail", "get-trail-status", None),
     res("cloudtrail", "get-event-selectors", None),
@@ -134,6 +136,8 @@ pub const COMMANDS: &[Command] = &[
     res("wafv2", "list-resources-for-web-acl", Some("ResourceArns")),
     acct("apigateway", "get-rest-apis", "items"),
     res("apigateway", "get-stages", Some("item")),
+    res("apigateway", "get-resources", Some("items")),
+    Command { service: "cloudfront", name: "list-distributions", global: true, ..BASE },
     acct("elbv2", "describe-load-balancers", "LoadBalancers"),
 ];
 

@@ -108,6 +108,42 @@ pub struct MacieSession {
     pub service_role: Option<String>,
 }
 
+/// `macie2 get-automated-discovery-configuration` (camelCase): automated sensitive data
+/// discovery samples every bucket of the account except those the classification scope excludes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AutomatedDiscovery {
+    /// `ENABLED` or `DISABLED`.
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub classification_scope_id: Option<String>,
+}
+
+/// `macie2 get-classification-scope --id <classificationScopeId>` (camelCase).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClassificationScope {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub s3: ScopeS3,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScopeS3 {
+    #[serde(default)]
+    pub excludes: ScopeExcludes,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScopeExcludes {
+    #[serde(default)]
+    pub bucket_names: Vec<String>,
+}
+
 /// The buckets of one account that a classification job analyses.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]

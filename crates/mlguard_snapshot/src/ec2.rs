@@ -498,8 +498,20 @@ pub struct Instance {
     pub state: Option<InstanceState>,
     #[serde(default)]
     pub enclave_options: Option<EnclaveOptions>,
+    /// The instance profile whose role code on the instance runs as.
+    #[serde(default)]
+    pub iam_instance_profile: Option<IamInstanceProfile>,
     #[serde(default)]
     pub tags: Vec<Tag>,
+}
+
+/// `IamInstanceProfile` of `describe-instances`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct IamInstanceProfile {
+    pub arn: String,
+    #[serde(default)]
+    pub id: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -619,6 +631,9 @@ pub struct TransitGatewayOptions {
     pub default_route_table_association: Option<String>,
     #[serde(default)]
     pub default_route_table_propagation: Option<String>,
+    /// `enable`: attachments from accounts the gateway is shared with need no acceptance.
+    #[serde(default)]
+    pub auto_accept_shared_attachments: Option<String>,
     #[serde(default)]
     pub association_default_route_table_id: Option<String>,
     #[serde(default)]

@@ -186,6 +186,10 @@ pub struct Detection {
     /// `macie2 get-macie-session`, per region where Macie is enabled.
     pub macie_sessions: Vec<Located<detection::MacieSession>>,
     pub macie_classification_jobs: Vec<Located<detection::ClassificationJob>>,
+    /// `macie2 get-automated-discovery-configuration`, per region.
+    pub macie_automated_discovery: Vec<Located<detection::AutomatedDiscovery>>,
+    /// `macie2 get-classification-scope`, per region.
+    pub macie_classification_scopes: Vec<Located<detection::ClassificationScope>>,
     /// `cloudtrail describe-trails`.
     pub trails: Vec<Located<detection::Trail>>,
     /// `get-trail-status`; `resource` is the trail name.
@@ -232,6 +236,10 @@ pub struct Waf {
     pub rest_apis: Vec<Located<waf::RestApi>>,
     /// `apigateway get-stages`; `resource` is the REST API id.
     pub stages: Vec<Located<waf::Stage>>,
+    /// `apigateway get-resources --embed methods`; `resource` is the REST API id.
+    pub api_resources: Vec<Located<waf::ApiResource>>,
+    /// `cloudfront list-distributions` (region `global`).
+    pub distributions: Vec<Located<waf::Distribution>>,
     pub load_balancers: Vec<Located<waf::LoadBalancer>>,
 }
 
@@ -477,6 +485,8 @@ fn load_detection(snap: &Snapshot, det: &mut Detection, d: &mut Vec<Diagnostic>)
     n += load_objects(snap, "guardduty", "get-detector", &mut det.guardduty_detectors, d);
     n += load_objects(snap, "macie2", "get-macie-session", &mut det.macie_sessions, d);
     n += list_into(snap, "macie2", "list-classification-jobs", &mut det.macie_classification_jobs, d);
+    n += load_objects(snap, "macie2", "get-automated-discovery-configuration", &mut det.macie_automated_discovery, d);
+    n += load_objects(snap, "macie2", "get-classification-scope", &mut det.macie_classification_scopes, d);
     n += list_into(snap, "cloudtrail", "describe-trails", &mut det.trails, d);
     n += load_objects(snap, "cloudtrail", "get-trail-status", &mut det.trail_statuses, d);
     n += load_objects(snap, "cloudtrail", "get-event-selectors", &mut det.event_selectors, d);
@@ -490,6 +500,13 @@ fn load_waf(snap: &Snapshot, w: &mut Waf, d: &mut Vec<Diagnostic>) -> usize {
     n += list_into(snap, "wafv2", "list-resources-for-web-acl", &mut w.web_acl_resources, d);
     n += list_into(snap, "apigateway", "get-rest-apis", &mut w.rest_apis, d);
     n += list_into(snap, "apigateway", "get-stages", &mut w.stages, d);
+    n += list_into(snap, "apigateway", "get-resources", &mut w.api_resources, d);
+    let mut lists: Vec<Located<waf::DistributionListResponse>> = Vec::new();
+    n += load_objects(snap, "cloudfront", "list-distributions", &mut lists, d);
+    for l in lists {
+        let Located { account, region, file, resource, item } = l;
+        w.distributions.extend(item.distribution_list.items.into_iter().map(|x| Located { account: account.clone(), region: region.clone(), file: file.clone(), resource: resource.clone(), item: x }));
+    }
     n += list_into(snap, "elbv2", "describe-load-balancers", &mut w.load_balancers, d);
     n
 }

@@ -40,6 +40,17 @@ pub struct NotebookInstance {
     pub kms_key_id: Option<String>,
     #[serde(default)]
     pub role_arn: Option<String>,
+    /// Absent means IMDSv1 and IMDSv2 are both served (the CreateNotebookInstance default).
+    #[serde(default)]
+    pub instance_metadata_service_configuration: Option<InstanceMetadataServiceConfiguration>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InstanceMetadataServiceConfiguration {
+    /// `1` (IMDSv1 and IMDSv2) or `2` (IMDSv2 only).
+    #[serde(default)]
+    pub minimum_instance_metadata_service_version: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -350,6 +361,9 @@ pub struct Domain {
     pub default_user_settings: Option<UserSettings>,
     #[serde(default)]
     pub domain_settings: Option<DomainSettings>,
+    /// The customer managed key of the domain's EFS volume (the AWS managed key when absent).
+    #[serde(default)]
+    pub kms_key_id: Option<String>,
 }
 
 /// One element of `list-notebook-instances` `NotebookInstances`.

@@ -4,7 +4,9 @@
 //!
 //! Per-resource calls: `wafv2/<web-acl-name-or-id>/get-web-acl.json` and
 //! `list-resources-for-web-acl.json` (which does not name its web ACL, so the folder does), and
-//! `apigateway/<rest-api-id>/get-stages.json`.
+//! `apigateway/<rest-api-id>/get-stages.json` and `get-resources.json` (`--embed methods`, so
+//! each resource carries its methods and their integrations). CloudFront distributions
+//! (`aws cloudfront list-distributions`, under `global`) carry their web ACL themselves.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -358,5 +360,114 @@ pub struct LoadBalancerZone {
 impl LoadBalancer {
     pub fn is_internet_facing(&self) -> bool {
         self.scheme.as_deref() == Some("internet-facing")
+    }
+}
+
+/// One element of `apigateway get-resources --embed methods` `items` (camelCase); the REST API
+/// id is the resource folder.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiResource {
+    pub id: String,
+    #[serde(default)]
+    pub path: Option<String>,
+    /// HTTP method -> method, present with `--embed methods`.
+    #[serde(default)]
+    pub resource_methods: BTreeMap<String, ApiMethod>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiMethod {
+    #[serde(default)]
+    pub http_method: Option<String>,
+    /// `NONE`, `AWS_IAM`, `CUSTOM` or `COGNITO_USER_POOLS`.
+    #[serde(default)]
+    pub authorization_type: Option<String>,
+    #[serde(default)]
+    pub api_key_required: bool,
+    #[serde(default)]
+    pub method_integration: Option<ApiIntegration>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiIntegration {
+    /// `AWS`, `AWS_PROXY`, `HTTP`, `HTTP_PROXY` or `MOCK`.
+    #[serde(default)]
+    pub r#type: Option<String>,
+    /// For a SageMaker integration
+    /// `arn:aws:apigateway:<region>:runtime.sagemaker:path/endpoints/<name>/invocations`.
+    #[serde(default)]
+    pub uri: Option<String>,
+}
+
+impl ApiIntegration {
+    /// The SageMaker endpoint an `AWS` integration invokes, if it is one.
+    pub fn sagemaker_endpoint(&self) -> Option<&str> {
+        let uri = self.uri.as_deref()?;
+        let (_, path) = uri.split_once(":runtime.sagemaker:path/")?;
+        let rest = path.trim_start_matches('/').strip_prefix("endpoints/")?;
+        rest.split('/').next().filter(|n| !n.is_empty())
+    }
+}
+
+/// `cloudfront list-distributions`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DistributionListResponse {
+    #[serde(default)]
+    pub distribution_list: DistributionList,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DistributionList {
+    #[serde(default)]
+    pub items: Vec<Distribution>,
+}
+
+/// One distribution summary.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Distribution {
+    pub id: String,
+    #[serde(rename = "ARN", default)]
+    pub arn: Option<String>,
+    #[serde(default)]
+    pub domain_name: Option<String>,
+    /// The WAFv2 web ACL's ARN (a WAF Classic id for legacy ACLs); empty when none.
+    #[serde(rename = "WebACLId", default)]
+    pub web_acl_id: Option<String>,
+    #[serde(default)]
+    pub origins: Origins,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Origins {
+    #[serde(default)]
+    pub items: Vec<Origin>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Origin {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub domain_name: Option<String>,
+    #[serde(default)]
+    pub origin_path: Option<String>,
+}
+
+impl Origin {
+    /// `(rest-api-id, region)` when the origin is an API Gateway `execute-api` domain.
+    pub fn execute_api(&self) -> Option<(&str, &str)> {
+        let d = self.domain_name.as_deref()?;
+        let rest = d.strip_suffix(".amazonaws.com")?;
+        let mut parts = rest.split('.');
+        let (id, svc, region) = (parts.next()?, parts.next()?, parts.next()?);
+        (svc == "execute-api" && parts.next().is_none()).then_some((id, region))
     }
 }
