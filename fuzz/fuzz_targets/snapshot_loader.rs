@@ -1,5 +1,5 @@
 //! Feeds arbitrary bytes to the snapshot loader as one response file of each recognised
-//! command, then builds the network model and runs a reachability question over it.
+//! command, then builds the network model and runs the network and posture controls over it.
 //! Nothing may panic. Run: `cargo fuzz run snapshot_loader` (see docs/ARCHITECTURE.md).
 #![no_main]
 
@@ -27,5 +27,6 @@ fuzz_target!(|data: &[u8]| {
         let inv = Inventory::load(&snap);
         let net = mlguard_net::Net::build(&inv);
         let _ = mlguard_net::controls::audit(&inv, &net, &Default::default());
+        let _ = mlguard_posture::audit(&inv, &mlguard_core::config::Config::default());
     }
 });
