@@ -80,6 +80,14 @@ enum Cmd {
     },
     /// Print the full documentation of one control.
     Explain { rule_id: String },
+    /// Ask the IAM policy evaluator: can this principal do this action on this resource?
+    Can(crate::can::CanArgs),
+    /// Find sensitive data (PII, financial data, credentials) in data files; Macie-shaped findings.
+    Scan(crate::scan::ScanArgs),
+    /// Write a redacted copy of a data file under a policy.
+    Redact(crate::scan::RedactArgs),
+    /// Detect threats in CloudTrail logs: SigmaHQ rules, built-in detections, per-principal baselines.
+    Detect(crate::detect::DetectArgs),
     /// Write a synthetic organisation snapshot (for benchmarks).
     Synth {
         #[arg(long)]
@@ -96,6 +104,8 @@ enum Cmd {
 pub fn all_rules() -> Vec<&'static RuleDoc> {
     let mut v = controls::RULES.to_vec();
     v.extend(mlguard_posture::RULES.iter().copied());
+    v.extend(mlguard_trail::RULES.iter().copied());
+    v.extend(mlguard_pii::RULES.iter().copied());
     v
 }
 
@@ -140,6 +150,10 @@ pub fn run() -> Result<u8> {
                 None => bail!("unknown rule `{rule_id}`; `mlguard rules` lists them"),
             }
         }
+        Cmd::Can(a) => crate::can::run(a),
+        Cmd::Scan(a) => crate::scan::run_scan(a),
+        Cmd::Redact(a) => crate::scan::run_redact(a),
+        Cmd::Detect(a) => crate::detect::run(a),
         Cmd::Synth { out, scale, seed } => {
             let opts = mlguard_synth::SynthOptions { scale, seed, ..mlguard_synth::SynthOptions::default() };
             let t = std::time::Instant::now();

@@ -3,7 +3,10 @@
 //! Exit codes: 0 clean (no finding at or above `--fail-on`), 1 findings at or above it,
 //! 2 input or usage error.
 
+mod can;
 mod cli;
+mod detect;
+mod scan;
 
 // The analyses allocate many small strings (explanations, ids); mimalloc is markedly faster
 // than the system allocator for that pattern (docs/BENCHMARKS.md).

@@ -201,7 +201,7 @@ fn asff_output_has_required_fields() {
 fn rules_and_explain() {
     let o = mlguard(&["rules", "--format", "json"]);
     let v = json_of(&o);
-    assert_eq!(v.as_array().map(|a| a.len()), Some(38));
+    assert_eq!(v.as_array().map(|a| a.len()), Some(67));
     let o = mlguard(&["explain", "net-007"]);
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("# NET-007") && text.contains("## Fix") && text.contains("SEC05"), "{text}");

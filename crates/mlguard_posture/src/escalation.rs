@@ -12,7 +12,7 @@
 //! functions (`lambda:UpdateFunctionCode`), existing Glue dev endpoints' keys, existing
 //! CloudFormation stacks (`UpdateStack`), CodeStar and Data Pipeline, and cross-account paths.
 
-use crate::principals::{admin_mask, describe, Kind, Principal, Principals, ALL};
+use crate::principals::{admin_mask, describe, gate, may_at, Kind, Principal, Principals, ALL};
 use mlguard_core::config::Config;
 use mlguard_core::{Finding, Practice, RuleDoc, Severity};
 use mlguard_iam::{Decision, PolicySet, Request};
@@ -77,6 +77,9 @@ const PASS_METHODS: &[(&str, &str, &[&[&str]], bool)] = &[
     ("PassRole + ECS task", "ecs-tasks.amazonaws.com", &[&["ecs:RegisterTaskDefinition", "ecs:RunTask"], &["ecs:RegisterTaskDefinition", "ecs:StartTask"]], false),
     ("PassRole + CodeBuild project", "codebuild.amazonaws.com", &[&["codebuild:CreateProject", "codebuild:StartBuild"]], false),
 ];
+
+/// How many paths one finding's evidence lists.
+pub const MAX_PATHS: usize = 25;
 
 fn granted(d: &Decision) -> Vec<String> {
     d.matched.iter().map(|m| format!("{}{}", m.policy, m.sid.as_ref().map(|s| format!(" ({s})")).unwrap_or_default())).collect()
@@ -183,7 +186,8 @@ pub fn paths(ps: &Principals, p: &Principal, inv: &Inventory) -> Vec<Path> {
         }
     }
 
-    for t in ps.list.iter().filter(|t| t.account == p.account && t.arn != p.arn && !t.service_linked && gain(t.mask) != 0) {
+    let pass_gate = gate("iam:PassRole");
+    for t in ps.list.iter().filter(|t| gain(t.mask) != 0 && !t.service_linked && t.account == p.account && t.arn != p.arn) {
         match t.kind {
             Kind::User => {
                 for (a, m) in [("iam:CreateAccessKey", "iam:CreateAccessKey on another user"), ("iam:CreateLoginProfile", "iam:CreateLoginProfile on another user"), ("iam:UpdateLoginProfile", "iam:UpdateLoginProfile on another user")] {
@@ -202,12 +206,25 @@ pub fn paths(ps: &Principals, p: &Principal, inv: &Inventory) -> Vec<Path> {
                         push("iam:UpdateAssumeRolePolicy, then sts:AssumeRole", t.arn.clone(), vec![a, b], gain(t.mask), Some(&t.arn));
                     }
                 }
+                if !may_at(p, pass_gate, &t.arn) {
+                    continue;
+                }
+                // PassRole to one service, asked once for the methods that share it.
+                let mut passed: Vec<(&str, Option<Link>)> = Vec::new();
                 for ((method, service, _, needs_profile), rest) in PASS_METHODS.iter().zip(&pass_rest) {
                     let Some(rest) = rest else { continue };
-                    if (*needs_profile && t.instance_profiles.is_empty()) || !ps.may(p, "iam:PassRole", &t.arn) || !ps.trusts_service(t, service) {
+                    if *needs_profile && t.instance_profiles.is_empty() {
                         continue;
                     }
-                    let Some(pass) = ask.link("iam:PassRole", &t.arn, &[("iam:PassedToService", service)]) else { continue };
+                    let pass = match passed.iter().find(|(s, _)| s == service) {
+                        Some((_, l)) => l.clone(),
+                        None => {
+                            let l = if ps.trusts_service(t, service) { ask.link("iam:PassRole", &t.arn, &[("iam:PassedToService", service)]) } else { None };
+                            passed.push((service, l.clone()));
+                            l
+                        }
+                    };
+                    let Some(pass) = pass else { continue };
                     let mut chain = vec![pass];
                     chain.extend(rest.iter().cloned());
                     push(method, t.arn.clone(), chain, gain(t.mask), Some(&t.arn));
@@ -318,6 +335,10 @@ pub fn check(ps: &Principals, inv: &Inventory, _cfg: &Config, out: &mut Vec<Find
         } else {
             best.gains.join(", ")
         };
+        // The evidence keeps the paths that reach administrator access first, then the others,
+        // up to MAX_PATHS; the total says how many there are.
+        let total = paths.len();
+        let shown: Vec<&Path> = paths.iter().filter(|x| direct(x) || x.then_admin_through.is_some()).chain(paths.iter().filter(|x| !(direct(x) || x.then_admin_through.is_some()))).take(MAX_PATHS).collect();
         let mut f = Finding::from_rule(&IAM_004, format!("{} `{}` can escalate its privileges ({} path{})", kind.0, p.name, paths.len(), if paths.len() == 1 { "" } else { "s" }))
             .resource(&p.arn, kind.1)
             .location(&p.account, "global")
@@ -327,9 +348,9 @@ pub fn check(ps: &Principals, inv: &Inventory, _cfg: &Config, out: &mut Vec<Find
                 p.name,
                 best.method,
                 best.target,
-                if paths.len() > 1 { format!(" {} more path(s) are in the evidence.", paths.len() - 1) } else { String::new() }
+                if total > 1 { format!(" {} more path(s) ({} listed in the evidence).", total - 1, shown.len().saturating_sub(1)) } else { String::new() }
             ))
-            .evidence(json!({ "paths": paths, "reaches_admin": to_admin }));
+            .evidence(json!({ "paths": shown, "paths_total": total, "reaches_admin": to_admin }));
         if !to_admin {
             f = f.severity(Severity::High);
         }

@@ -16,7 +16,7 @@
 //! evidence lists everyone who may.
 
 use crate::buckets::{self, Role};
-use crate::principals::{Kind, Principal, Principals};
+use crate::principals::{gate, may_at, Kind, Principal, Principals};
 use mlguard_core::config::Config;
 use mlguard_core::{Diagnostic, Finding, Practice, RuleDoc, Severity};
 use mlguard_iam::{evaluate_policy, NamedPolicy, Policy, PolicyKind, Request};
@@ -60,10 +60,23 @@ fn policy_values(p: &NamedPolicy, key: &str) -> Option<String> {
     p.policy.statements.iter().flat_map(|s| &s.conditions).find(|c| c.key.eq_ignore_ascii_case(key)).and_then(|c| c.values.first().cloned())
 }
 
-fn ask(ps: &Principals, p: &Principal, bucket_policy: Option<&NamedPolicy>, action: &str, resource: &str, ctx: &[(String, String)]) -> Option<Vec<String>> {
+/// What can be known about one action before asking any principal.
+#[derive(Clone, Copy)]
+struct Pre {
+    gate: Option<usize>,
+    /// The bucket policy has an `Allow` statement for the action, which may grant it by itself.
+    resource_grants: bool,
+}
+
+impl Pre {
+    fn new(action: &str, bucket_policy: Option<&NamedPolicy>) -> Pre {
+        Pre { gate: gate(action), resource_grants: bucket_policy.is_some_and(|bp| bp.policy.statements.iter().any(|s| s.effect == mlguard_iam::Effect::Allow && s.actions.matches(action))) }
+    }
+}
+
+fn ask(ps: &Principals, p: &Principal, bucket_policy: Option<&NamedPolicy>, action: &str, pre: Pre, resource: &str, ctx: &[(String, String)]) -> Option<Vec<String>> {
     // Without an identity statement for it, only a bucket policy statement can grant it.
-    let resource_grants = bucket_policy.is_some_and(|bp| bp.policy.statements.iter().any(|s| s.effect == mlguard_iam::Effect::Allow && s.actions.matches(action)));
-    if !resource_grants && !ps.may(p, action, resource) {
+    if !pre.resource_grants && !may_at(p, pre.gate, resource) {
         return None;
     }
     let mut set = ps.set(p);
@@ -135,13 +148,16 @@ fn buckets_check(ps: &Principals, inv: &Inventory, cfg: &Config, out: &mut Vec<F
         let object = format!("arn:aws:s3:::{name}/mlguard-probe-object");
         let bucket_arn = format!("arn:aws:s3:::{name}");
         let expected = writers.get(name.as_str());
+        let asked: Vec<(&str, Pre, &String)> = std::iter::once(WRITE)
+            .chain(DESTROY.iter().copied())
+            .map(|a| (a, Pre::new(a, bp.as_ref()), if a == WRITE || a == "s3:DeleteObjectVersion" { &object } else { &bucket_arn }))
+            .collect();
         let mut who = Vec::new();
         for p in ps.list.iter().filter(|p| p.account == account && !p.service_linked) {
             let mut actions = Vec::new();
             let mut granted: Vec<String> = Vec::new();
-            for a in std::iter::once(WRITE).chain(DESTROY.iter().copied()) {
-                let res = if a == WRITE || a == "s3:DeleteObjectVersion" { &object } else { &bucket_arn };
-                if let Some(g) = ask(ps, p, bp.as_ref(), a, res, &ctx) {
+            for &(a, pre, res) in &asked {
+                if let Some(g) = ask(ps, p, bp.as_ref(), a, pre, res, &ctx) {
                     actions.push(a.to_string());
                     for x in g {
                         if !granted.contains(&x) {
@@ -217,8 +233,9 @@ fn approval_check(ps: &Principals, inv: &Inventory, out: &mut Vec<Finding>) {
         let package = format!("{}/1", group_arn.replacen(":model-package-group/", ":model-package/", 1));
         let mut who = Vec::new();
         let mut bad = Vec::new();
+        let pre = Pre::new("sagemaker:UpdateModelPackage", None);
         for p in ps.list.iter().filter(|p| p.account == *account && !p.service_linked) {
-            if let Some(granted) = ask(ps, p, None, "sagemaker:UpdateModelPackage", &package, &[]) {
+            if let Some(granted) = ask(ps, p, None, "sagemaker:UpdateModelPackage", pre, &package, &[]) {
                 let is_exec = exec.contains(p.arn.as_str());
                 if is_exec {
                     bad.push(p.arn.clone());

@@ -119,6 +119,20 @@ pub fn describe(mask: u32) -> Vec<String> {
         .collect()
 }
 
+/// The index of `action` in [`GATED`], to look up once outside a loop.
+pub fn gate(action: &str) -> Option<usize> {
+    GATED.iter().position(|a| *a == action)
+}
+
+/// [`Principals::may`] with the action's [`gate`] already looked up.
+pub fn may_at(p: &Principal, gate: Option<usize>, resource: &str) -> bool {
+    match gate.and_then(|i| p.gates.get(i)) {
+        Some(None) => false,
+        Some(Some(prefixes)) => prefixes.iter().any(|x| resource.starts_with(x.as_str())),
+        None => true,
+    }
+}
+
 /// A group's policies and its attached customer managed policies (with their other versions).
 type GroupParts = (Vec<usize>, Vec<(String, Vec<usize>)>);
 
@@ -321,11 +335,7 @@ impl Principals {
     /// `resource`": false only when no `Allow` statement can match. Actions outside [`GATED`]
     /// always pass.
     pub fn may(&self, p: &Principal, action: &str, resource: &str) -> bool {
-        match GATED.iter().position(|a| *a == action).and_then(|i| p.gates.get(i)) {
-            Some(None) => false,
-            Some(Some(prefixes)) => prefixes.iter().any(|x| resource.starts_with(x.as_str())),
-            None => true,
-        }
+        may_at(p, gate(action), resource)
     }
 
     /// The role an instance profile holds.

@@ -1,0 +1,424 @@
+//! Readers: open a file (gzip or not), decide its format by content, and feed its values
+//! to the scanner in bounded batches.
+//!
+//! CSV/TSV are read with the first row as the header; every other row's cells are values
+//! whose keyword context is their column name. JSON Lines and JSON documents are walked
+//! to their leaves (strings and numbers), whose keyword context is the JSON path. Other
+//! text is read line by line. Memory is bounded by the batch size, except for a JSON
+//! document that is not JSON Lines, which is parsed whole.
+
+use crate::engine::{Batch, Cache, Hit, Scanner};
+use crate::Error;
+use flate2::read::MultiGzDecoder;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+/// Batches are scanned when they hold this many bytes.
+pub const BATCH_BYTES: usize = 1 << 20;
+/// Longer lines are read in pieces of this size.
+pub const MAX_LINE: u64 = 1 << 20;
+
+/// The format of a file, decided by content (and by extension for CSV/TSV).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Delimited with a header row; the delimiter byte.
+    Delimited(u8),
+    JsonLines,
+    Json,
+    Text,
+}
+
+impl Kind {
+    pub fn mime(self) -> &'static str {
+        match self {
+            Kind::Delimited(b'\t') => "text/tab-separated-values",
+            Kind::Delimited(_) => "text/csv",
+            Kind::JsonLines => "application/x-ndjson",
+            Kind::Json => "application/json",
+            Kind::Text => "text/plain",
+        }
+    }
+}
+
+/// An opened input: a buffered reader over the (decompressed) bytes and its format.
+pub struct Opened {
+    pub reader: Box<dyn BufRead>,
+    pub kind: Kind,
+    pub gzip: bool,
+}
+
+/// Why a file was not scanned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped(pub String);
+
+/// Opens `path`, undoes gzip, and decides the format; `Ok(Err(..))` for a file that is deliberately skipped.
+pub fn open(path: &Path) -> Result<Result<Opened, Skipped>, Error> {
+    let io = |e| Error::Io { file: path.display().to_string(), source: e };
+    let f = std::fs::File::open(path).map_err(io)?;
+    let mut raw = BufReader::with_capacity(1 << 16, f);
+    let gzip = raw.fill_buf().map_err(io)?.starts_with(&[0x1f, 0x8b]);
+    let mut reader: Box<dyn BufRead> = if gzip { Box::new(BufReader::with_capacity(1 << 16, MultiGzDecoder::new(raw))) } else { Box::new(raw) };
+    // Look at up to 8 KiB of content.
+    let head = match reader.fill_buf() {
+        Ok(h) => h.to_vec(),
+        Err(e) if gzip => return Ok(Err(Skipped(format!("gzip stream cannot be read: {e}")))),
+        Err(e) => return Err(io(e)),
+    };
+    let mut head = head;
+    if head.len() < 8192 {
+        // fill_buf may return a short first block for gzip; peek is best effort.
+        head.truncate(8192);
+    }
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_ascii_lowercase();
+    let name = name.strip_suffix(".gz").unwrap_or(&name).to_string();
+    if let Some(why) = binary_reason(&head) {
+        return Ok(Err(Skipped(why)));
+    }
+    let kind = sniff(&head, &name);
+    Ok(Ok(Opened { reader, kind, gzip }))
+}
+
+/// Why content is binary, if it is.
+pub fn binary_reason(head: &[u8]) -> Option<String> {
+    if head.starts_with(b"PAR1") {
+        return Some("Parquet file: Parquet is not supported yet".into());
+    }
+    if head.starts_with(b"PK\x03\x04") {
+        return Some("ZIP archive: archives are not scanned".into());
+    }
+    if head.starts_with(b"%PDF") {
+        return Some("PDF document: not scanned".into());
+    }
+    let probe = &head[..head.len().min(8192)];
+    if probe.contains(&0) {
+        return Some("binary content (NUL bytes in the first 8 KiB)".into());
+    }
+    // Mostly invalid UTF-8 is binary; a few bad bytes (Latin-1 text) are tolerated.
+    let bad = String::from_utf8_lossy(probe).chars().filter(|&c| c == char::REPLACEMENT_CHARACTER).count();
+    if probe.len() > 64 && bad * 10 > probe.len() {
+        return Some("binary content (mostly not UTF-8 text)".into());
+    }
+    None
+}
+
+/// Decides the format from the first bytes and the file name.
+pub fn sniff(head: &[u8], name: &str) -> Kind {
+    if name.ends_with(".tsv") || name.ends_with(".tab") {
+        return Kind::Delimited(b'\t');
+    }
+    if name.ends_with(".csv") {
+        return Kind::Delimited(b',');
+    }
+    let text = String::from_utf8_lossy(head);
+    let t = text.trim_start_matches('\u{feff}').trim_start();
+    if t.starts_with('{') || t.starts_with('[') {
+        let first = t.lines().next().unwrap_or("");
+        let complete_line = serde_json::from_str::<serde_json::Value>(first).is_ok();
+        if name.ends_with(".jsonl") || name.ends_with(".ndjson") || (complete_line && t.starts_with('{')) {
+            return Kind::JsonLines;
+        }
+        return Kind::Json;
+    }
+    // Delimited by content: the first lines (all complete ones) have the same number (>0) of commas or tabs.
+    let lines: Vec<&str> = text.lines().take(6).collect();
+    let complete = if head.len() >= 8192 && lines.len() > 1 { &lines[..lines.len() - 1] } else { &lines[..] };
+    if complete.len() >= 2 {
+        for d in [b'\t', b','] {
+            let n0 = complete[0].bytes().filter(|&b| b == d).count();
+            if n0 > 0 && complete.iter().all(|l| l.bytes().filter(|&b| b == d).count() == n0) {
+                return Kind::Delimited(d);
+            }
+        }
+    }
+    Kind::Text
+}
+
+/// Where a value came from, in Macie's location vocabulary.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Loc {
+    /// 1-based line and the 1-based column where the piece of line starts.
+    Line { line: u64, column: u64 },
+    /// 1-based row (the header is row 1) and column.
+    Cell { row: u64, column: u64 },
+    /// 0-based record and JSON path.
+    Record { index: u64, path: String },
+}
+
+/// A problem inside a file that did not stop it being scanned.
+#[derive(Debug, Clone)]
+pub struct Note {
+    pub place: String,
+    pub message: String,
+}
+
+/// Receives each scanned batch.
+pub trait Sink {
+    fn batch(&mut self, batch: &Batch, locs: &[Loc], hits: &[Hit], header: &[String]);
+}
+
+struct Driver<'a, S: Sink> {
+    scanner: &'a Scanner,
+    cache: &'a mut Cache,
+    batch: Batch,
+    locs: Vec<Loc>,
+    hits: Vec<Hit>,
+    sink: &'a mut S,
+    header: Vec<String>,
+    header_ctx: Vec<u32>,
+    path_ctx: std::collections::HashMap<String, u32>,
+}
+
+impl<S: Sink> Driver<'_, S> {
+    fn push(&mut self, value: &[u8], loc: Loc, ctx: u32) {
+        let i = self.locs.len() as u64;
+        self.locs.push(loc);
+        self.batch.push(value, i, ctx);
+        if self.batch.size() >= BATCH_BYTES {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.batch.is_empty() {
+            return;
+        }
+        self.hits.clear();
+        self.scanner.scan(self.cache, &self.batch, &mut self.hits);
+        self.sink.batch(&self.batch, &self.locs, &self.hits, &self.header);
+        self.batch.clear();
+        self.locs.clear();
+        self.header_ctx.clear();
+        self.path_ctx.clear();
+    }
+
+    fn column_ctx(&mut self, col: usize) -> u32 {
+        if self.header_ctx.is_empty() {
+            let h = self.header.clone();
+            self.header_ctx = h.iter().map(|c| self.batch.context(c)).collect();
+        }
+        self.header_ctx.get(col).copied().unwrap_or(u32::MAX)
+    }
+
+    fn path_ctx(&mut self, path: &str) -> u32 {
+        if let Some(&c) = self.path_ctx.get(path) {
+            return c;
+        }
+        let c = self.batch.context(path);
+        self.path_ctx.insert(path.to_string(), c);
+        c
+    }
+
+    fn leaves(&mut self, v: &serde_json::Value, path: &mut String, index: u64) {
+        match v {
+            serde_json::Value::String(s) => {
+                let c = self.path_ctx(path);
+                self.push(s.as_bytes(), Loc::Record { index, path: path.clone() }, c);
+            }
+            serde_json::Value::Number(n) => {
+                let c = self.path_ctx(path);
+                let t = n.to_string();
+                self.push(t.as_bytes(), Loc::Record { index, path: path.clone() }, c);
+            }
+            serde_json::Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    let l = path.len();
+                    path.push_str(&format!("[{i}]"));
+                    self.leaves(x, path, index);
+                    path.truncate(l);
+                }
+            }
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    let l = path.len();
+                    json_path_push(path, k);
+                    self.leaves(x, path, index);
+                    path.truncate(l);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Appends a key to a JSON path: `.key`, or `['key']` when it is not a plain name.
+pub fn json_path_push(path: &mut String, key: &str) {
+    if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        path.push('.');
+        path.push_str(key);
+    } else {
+        path.push_str("['");
+        path.push_str(&key.replace('\'', "\\'"));
+        path.push_str("']");
+    }
+}
+
+/// Reads every value of an opened file through the scanner into `sink`; returns the bytes read and the problems met.
+pub fn scan_opened<S: Sink>(scanner: &Scanner, cache: &mut Cache, opened: Opened, sink: &mut S) -> Result<(u64, Vec<Note>), std::io::Error> {
+    let mut d = Driver { scanner, cache, batch: Batch::new(), locs: Vec::new(), hits: Vec::new(), sink, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default() };
+    let mut notes = Vec::new();
+    let mut reader = opened.reader;
+    let mut bytes = 0u64;
+    match opened.kind {
+        Kind::Text => {
+            let mut line = Vec::new();
+            let mut no = 1u64;
+            let mut col = 1u64;
+            loop {
+                line.clear();
+                let n = (&mut reader).take(MAX_LINE).read_until(b'\n', &mut line)?;
+                if n == 0 {
+                    break;
+                }
+                bytes += n as u64;
+                let ended = line.last() == Some(&b'\n');
+                let mut v = &line[..];
+                if ended {
+                    v = &v[..v.len() - 1];
+                    if v.last() == Some(&b'\r') {
+                        v = &v[..v.len() - 1];
+                    }
+                }
+                d.push(v, Loc::Line { line: no, column: col }, u32::MAX);
+                if ended {
+                    no += 1;
+                    col = 1;
+                } else {
+                    col += n as u64;
+                }
+            }
+        }
+        Kind::JsonLines => {
+            let mut line = Vec::new();
+            let mut index = 0u64;
+            loop {
+                line.clear();
+                let n = reader.read_until(b'\n', &mut line)?;
+                if n == 0 {
+                    break;
+                }
+                bytes += n as u64;
+                let t = trim_ascii(&line);
+                if t.is_empty() {
+                    continue;
+                }
+                match serde_json::from_slice::<serde_json::Value>(t) {
+                    Ok(v) => {
+                        let mut p = String::from("$");
+                        d.leaves(&v, &mut p, index);
+                    }
+                    Err(e) => {
+                        notes.push(Note { place: format!("line {}", index + 1), message: format!("not a JSON value ({e}); scanned as text") });
+                        d.push(t, Loc::Line { line: index + 1, column: 1 }, u32::MAX);
+                    }
+                }
+                index += 1;
+            }
+        }
+        Kind::Json => {
+            let mut all = Vec::new();
+            reader.read_to_end(&mut all)?;
+            bytes = all.len() as u64;
+            match serde_json::from_slice::<serde_json::Value>(&all) {
+                Ok(serde_json::Value::Array(items)) => {
+                    for (i, v) in items.iter().enumerate() {
+                        let mut p = String::from("$");
+                        d.leaves(v, &mut p, i as u64);
+                    }
+                }
+                Ok(v) => {
+                    let mut p = String::from("$");
+                    d.leaves(&v, &mut p, 0);
+                }
+                Err(e) => {
+                    notes.push(Note { place: format!("line {}, column {}", e.line(), e.column()), message: format!("not valid JSON ({e}); scanned as text") });
+                    for (i, l) in all.split(|&b| b == b'\n').enumerate() {
+                        d.push(l, Loc::Line { line: i as u64 + 1, column: 1 }, u32::MAX);
+                    }
+                }
+            }
+        }
+        Kind::Delimited(delim) => {
+            let counter = CountingReader { inner: reader, n: 0 };
+            let mut rdr = csv::ReaderBuilder::new().delimiter(delim).has_headers(false).flexible(true).from_reader(counter);
+            let mut rec = csv::ByteRecord::new();
+            let mut row = 0u64;
+            loop {
+                match rdr.read_byte_record(&mut rec) {
+                    Ok(false) => break,
+                    Ok(true) => {}
+                    Err(e) => {
+                        notes.push(Note { place: format!("row {}", row + 1), message: format!("unreadable record: {e}") });
+                        if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                            break;
+                        }
+                        row += 1;
+                        continue;
+                    }
+                }
+                row += 1;
+                if row == 1 {
+                    d.header = rec.iter().map(|c| String::from_utf8_lossy(c).trim().to_string()).collect();
+                    d.header_ctx.clear();
+                    continue;
+                }
+                for (ci, cell) in rec.iter().enumerate() {
+                    if cell.is_empty() {
+                        continue;
+                    }
+                    let c = d.column_ctx(ci);
+                    d.push(cell, Loc::Cell { row, column: ci as u64 + 1 }, c);
+                }
+            }
+            bytes = rdr.get_ref().n;
+        }
+    }
+    d.flush();
+    Ok((bytes, notes))
+}
+
+fn trim_ascii(s: &[u8]) -> &[u8] {
+    let a = s.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(s.len());
+    let b = s.iter().rposition(|b| !b.is_ascii_whitespace()).map(|i| i + 1).unwrap_or(a);
+    &s[a..b.max(a)]
+}
+
+/// Counts the bytes a reader hands out.
+pub struct CountingReader<R> {
+    pub inner: R,
+    pub n: u64,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let k = self.inner.read(buf)?;
+        self.n += k as u64;
+        Ok(k)
+    }
+}
+
+/// Every regular file under `path` (itself if it is a file), sorted; symbolic links to directories are not followed.
+pub fn walk(path: &Path, out: &mut Vec<std::path::PathBuf>, errors: &mut Vec<(String, String)>) {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.is_dir() => {
+            let mut entries: Vec<_> = match std::fs::read_dir(path) {
+                Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+                Err(e) => {
+                    errors.push((path.display().to_string(), format!("cannot list directory: {e}")));
+                    return;
+                }
+            };
+            entries.sort();
+            for e in entries {
+                walk(&e, out, errors);
+            }
+        }
+        Ok(m) if m.is_file() => out.push(path.to_path_buf()),
+        Ok(m) if m.file_type().is_symlink() => match std::fs::metadata(path) {
+            Ok(t) if t.is_file() => out.push(path.to_path_buf()),
+            Ok(_) => errors.push((path.display().to_string(), "symbolic link to a directory: not followed".into())),
+            Err(e) => errors.push((path.display().to_string(), format!("broken symbolic link: {e}"))),
+        },
+        Ok(_) => errors.push((path.display().to_string(), "not a regular file".into())),
+        Err(e) => errors.push((path.display().to_string(), format!("cannot read: {e}"))),
+    }
+}

@@ -1,0 +1,379 @@
+//! Validators: checksums and issuer rules that turn a pattern match into a detection.
+//!
+//! Every function takes the matched bytes and never panics on any input.
+
+/// Up to 32 digit values, on the stack (validators run on every candidate).
+#[derive(Debug, Clone, Copy)]
+pub struct Digits {
+    buf: [u8; 32],
+    len: usize,
+}
+
+impl std::ops::Deref for Digits {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+/// The ASCII digits of `s` as values 0–9, ignoring everything else; more than 32 digits
+/// give an empty result (no identifier is that long).
+pub fn digits(s: &[u8]) -> Digits {
+    let mut d = Digits { buf: [0; 32], len: 0 };
+    for &b in s {
+        if b.is_ascii_digit() {
+            if d.len == d.buf.len() {
+                return Digits { buf: [0; 32], len: 0 };
+            }
+            d.buf[d.len] = b - b'0';
+            d.len += 1;
+        }
+    }
+    d
+}
+
+/// The Luhn (mod 10) check used by payment card numbers (ISO/IEC 7812-1 annex B).
+pub fn luhn(d: &[u8]) -> bool {
+    if d.is_empty() {
+        return false;
+    }
+    let mut sum = 0u32;
+    for (i, &x) in d.iter().rev().enumerate() {
+        let mut v = u32::from(x);
+        if i % 2 == 1 {
+            v *= 2;
+            if v > 9 {
+                v -= 9;
+            }
+        }
+        sum += v;
+    }
+    sum.is_multiple_of(10)
+}
+
+fn prefix_num(d: &[u8], n: usize) -> u32 {
+    d.iter().take(n).fold(0u32, |a, &x| a * 10 + u32::from(x))
+}
+
+/// The card network of a number by its issuer identification prefix and length, if any.
+///
+/// Prefix ranges and lengths as published by the networks and summarised in
+/// ISO/IEC 7812 registries (e.g. Mastercard's 2-series 222100–272099 since 2017,
+/// Visa's 19-digit PANs, Maestro 12–19 digits).
+pub fn card_network(d: &[u8]) -> Option<&'static str> {
+    let len = d.len();
+    let p1 = prefix_num(d, 1);
+    let p2 = prefix_num(d, 2);
+    let p3 = prefix_num(d, 3);
+    let p4 = prefix_num(d, 4);
+    let p6 = prefix_num(d, 6);
+    if p1 == 4 && matches!(len, 13 | 16 | 19) {
+        return Some("visa");
+    }
+    if ((51..=55).contains(&p2) || (2221..=2720).contains(&p4)) && len == 16 {
+        return Some("mastercard");
+    }
+    if (p2 == 34 || p2 == 37) && len == 15 {
+        return Some("amex");
+    }
+    // UATP (prefix 1, 15 digits) and Dankort (5019, 16 digits).
+    if d.first() == Some(&1) && len == 15 {
+        return Some("uatp");
+    }
+    if p4 == 5019 && len == 16 {
+        return Some("dankort");
+    }
+    if (p4 == 6011 || (644..=649).contains(&p3) || p2 == 65 || (622126..=622925).contains(&p6)) && (16..=19).contains(&len) {
+        return Some("discover");
+    }
+    if (3528..=3589).contains(&p4) && (16..=19).contains(&len) {
+        return Some("jcb");
+    }
+    if ((300..=305).contains(&p3) || p2 == 36 || p2 == 38 || p2 == 39) && (14..=19).contains(&len) {
+        return Some("diners");
+    }
+    if matches!(p4, 1800 | 2131) && len == 15 {
+        return Some("jcb");
+    }
+    if (matches!(p4, 5018 | 5020 | 5038 | 5893 | 6304 | 6390 | 6759 | 6761 | 6762 | 6763) || (56..=58).contains(&p2)) && (12..=19).contains(&len) {
+        return Some("maestro");
+    }
+    if p2 == 62 && (16..=19).contains(&len) {
+        return Some("unionpay");
+    }
+    None
+}
+
+/// A payment card number: a known network's prefix and length, and the Luhn check.
+pub fn credit_card(s: &[u8]) -> bool {
+    let d = digits(s);
+    // All-same-digit numbers pass Luhn for some lengths; they are test fillers, not cards.
+    if d.windows(2).all(|w| w[0] == w[1]) {
+        return false;
+    }
+    card_network(&d).is_some() && luhn(&d)
+}
+
+/// IBAN lengths by country (SWIFT IBAN registry, release 99, 2025).
+const IBAN_LENGTHS: &[(&[u8; 2], usize)] = &[
+    (b"AD", 24), (b"AE", 23), (b"AL", 28), (b"AT", 20), (b"AZ", 28), (b"BA", 20), (b"BE", 16), (b"BG", 22),
+    (b"BH", 22), (b"BI", 27), (b"BR", 29), (b"BY", 28), (b"CH", 21), (b"CR", 22), (b"CY", 28), (b"CZ", 24),
+    (b"DE", 22), (b"DJ", 27), (b"DK", 18), (b"DO", 28), (b"EE", 20), (b"EG", 29), (b"ES", 24), (b"FI", 18),
+    (b"FK", 18), (b"FO", 18), (b"FR", 27), (b"GB", 22), (b"GE", 22), (b"GI", 23), (b"GL", 18), (b"GR", 27),
+    (b"GT", 28), (b"HN", 28), (b"HR", 21), (b"HU", 28), (b"IE", 22), (b"IL", 23), (b"IQ", 23), (b"IS", 26),
+    (b"IT", 27), (b"JO", 30), (b"KW", 30), (b"KZ", 20), (b"LB", 28), (b"LC", 32), (b"LI", 21), (b"LT", 20),
+    (b"LU", 20), (b"LV", 21), (b"LY", 25), (b"MC", 27), (b"MD", 24), (b"ME", 22), (b"MK", 19), (b"MN", 20),
+    (b"MR", 27), (b"MT", 31), (b"MU", 30), (b"NI", 28), (b"NL", 18), (b"NO", 15), (b"OM", 23), (b"PK", 24),
+    (b"PL", 28), (b"PS", 29), (b"PT", 25), (b"QA", 29), (b"RO", 24), (b"RS", 22), (b"RU", 33), (b"SA", 24),
+    (b"SC", 31), (b"SD", 18), (b"SE", 24), (b"SI", 19), (b"SK", 24), (b"SM", 27), (b"SO", 23), (b"ST", 25),
+    (b"SV", 28), (b"TL", 23), (b"TN", 24), (b"TR", 26), (b"UA", 29), (b"VA", 22), (b"VG", 24), (b"XK", 20),
+    (b"YE", 30),
+];
+
+/// An IBAN: registered country and length, and the ISO 13616 mod-97 check equal to 1.
+pub fn iban(s: &[u8]) -> bool {
+    let c: Vec<u8> = s.iter().filter(|b| b.is_ascii_alphanumeric()).map(|b| b.to_ascii_uppercase()).collect();
+    if c.len() < 15 {
+        return false;
+    }
+    let Some(&(_, len)) = IBAN_LENGTHS.iter().find(|(cc, _)| cc[..] == c[..2]) else { return false };
+    if c.len() != len || !c[2].is_ascii_digit() || !c[3].is_ascii_digit() {
+        return false;
+    }
+    let mut rem: u32 = 0;
+    for &b in c[4..].iter().chain(c[..4].iter()) {
+        let v = if b.is_ascii_digit() { u32::from(b - b'0') } else { u32::from(b - b'A') + 10 };
+        rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
+    }
+    rem == 1
+}
+
+/// An ABA routing transit number: a Federal Reserve prefix and the 3-7-1 weighted checksum.
+pub fn aba_routing(s: &[u8]) -> bool {
+    let d = digits(s);
+    if d.len() != 9 {
+        return false;
+    }
+    let p = prefix_num(&d, 2);
+    if !(p <= 12 || (21..=32).contains(&p) || (61..=72).contains(&p) || p == 80) {
+        return false;
+    }
+    let w = [3u32, 7, 1];
+    let sum: u32 = d.iter().enumerate().map(|(i, &x)| u32::from(x) * w[i % 3]).sum();
+    sum.is_multiple_of(10) && sum != 0
+}
+
+/// A US Social Security number that the SSA could have issued.
+///
+/// Area 000, 666 and 900–999, group 00 and serial 0000 are never issued (SSA,
+/// "Social Security Number Randomization", 2011); 078-05-1120 (the Woolworth wallet
+/// card), 219-09-9999 (an SSA advertisement) and 123-45-6789 were publicised and are
+/// rejected, as are numbers of one repeated digit.
+pub fn ssn(s: &[u8]) -> bool {
+    let d = digits(s);
+    if d.len() != 9 {
+        return false;
+    }
+    let area = prefix_num(&d, 3);
+    let group = prefix_num(&d[3..], 2);
+    let serial = prefix_num(&d[5..], 4);
+    if area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0 {
+        return false;
+    }
+    let n = prefix_num(&d, 9);
+    if matches!(n, 78_051_120 | 219_099_999 | 123_456_789) {
+        return false;
+    }
+    !d.windows(2).all(|w| w[0] == w[1])
+}
+
+/// A US Individual Taxpayer Identification Number: 9XX-GG-XXXX with group 50–65, 70–88, 90–92 or 94–99 (IRS).
+pub fn itin(s: &[u8]) -> bool {
+    let d = digits(s);
+    if d.len() != 9 || d[0] != 9 {
+        return false;
+    }
+    let g = prefix_num(&d[3..], 2);
+    (50..=65).contains(&g) || (70..=88).contains(&g) || (90..=92).contains(&g) || (94..=99).contains(&g)
+}
+
+/// A dotted-quad IPv4 address with every octet at most 255 and no leading zeros beyond one digit.
+pub fn ipv4(s: &[u8]) -> bool {
+    let Ok(t) = std::str::from_utf8(s) else { return false };
+    t.parse::<std::net::Ipv4Addr>().is_ok()
+}
+
+/// An IPv6 address in any RFC 4291 text form (`::` alone is not reported).
+pub fn ipv6(s: &[u8]) -> bool {
+    let Ok(t) = std::str::from_utf8(s) else { return false };
+    t.parse::<std::net::Ipv6Addr>().is_ok() && t.bytes().any(|b| b.is_ascii_hexdigit()) && t.matches(':').count() >= 2
+}
+
+/// A MAC address other than the all-zero and broadcast addresses.
+pub fn mac(s: &[u8]) -> bool {
+    let hex: Vec<u8> = s.iter().filter(|b| b.is_ascii_hexdigit()).map(u8::to_ascii_lowercase).collect();
+    hex.len() == 12 && !hex.iter().all(|&b| b == b'0') && !hex.iter().all(|&b| b == b'f')
+}
+
+/// A calendar date in one of the forms the date-of-birth pattern accepts, years 1900–2099.
+pub fn date(s: &[u8]) -> bool {
+    let parts: Vec<u32> = s
+        .split(|b| matches!(b, b'-' | b'/' | b'.'))
+        .map(|p| std::str::from_utf8(p).ok().and_then(|t| t.parse().ok()).unwrap_or(u32::MAX))
+        .collect();
+    if parts.len() != 3 || parts.contains(&u32::MAX) {
+        return false;
+    }
+    // yyyy-mm-dd, or mm/dd/yyyy and dd/mm/yyyy (either is accepted when both are valid dates).
+    let (y, a, b) = if parts[0] > 31 { (parts[0], parts[1], parts[2]) } else { (parts[2], parts[0], parts[1]) };
+    let y = if y < 100 { y + 1900 } else { y };
+    let ok = |m: u32, d: u32| (1..=12).contains(&m) && (1..=31).contains(&d);
+    (1900..=2099).contains(&y) && (ok(a, b) || ok(b, a))
+}
+
+/// Shannon entropy in bits per byte, as gitleaks computes it over the secret.
+pub fn entropy(s: &[u8]) -> f64 {
+    if s.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u32; 256];
+    for &b in s {
+        counts[b as usize] += 1;
+    }
+    let n = s.len() as f64;
+    counts.iter().filter(|&&c| c > 0).map(|&c| {
+        let p = f64::from(c) / n;
+        -p * p.log2()
+    }).sum()
+}
+
+/// Decodes base64 (standard or URL-safe alphabet, padding optional); `None` if it is not base64.
+pub fn base64_decode(s: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0u32;
+    for &b in s {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            b'=' => break,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// A JSON Web Token: the header decodes to a JSON object naming an `alg`.
+pub fn jwt(s: &[u8]) -> bool {
+    let Some(head) = s.split(|&b| b == b'.').next() else { return false };
+    let Some(h) = base64_decode(head) else { return false };
+    match serde_json::from_slice::<serde_json::Value>(&h) {
+        Ok(serde_json::Value::Object(m)) => m.contains_key("alg"),
+        _ => false,
+    }
+}
+
+/// An HTTP basic-auth header: the credentials decode to `user:password`.
+pub fn basic_auth(s: &[u8]) -> bool {
+    let Some(pos) = s.iter().rposition(|b| b.is_ascii_whitespace()) else { return false };
+    match base64_decode(&s[pos + 1..]) {
+        Some(d) => d.contains(&b':') && d.len() >= 3 && d.iter().all(|b| (0x20..0x7f).contains(b)),
+        None => false,
+    }
+}
+
+/// A US phone number in the North American Numbering Plan, or an international number with 8–15 digits (ITU-T E.164).
+pub fn phone(s: &[u8]) -> bool {
+    // An extension (`x123`, `ext. 123`) is not part of the number.
+    let cut = s.iter().position(|&b| b == b'x' || b == b'e').unwrap_or(s.len());
+    let s = &s[..cut];
+    let d = digits(s);
+    if s.first() == Some(&b'+') {
+        return (8..=15).contains(&d.len());
+    }
+    if d.starts_with(&[0, 0, 1]) && d.len() == 13 {
+        // `001` is the international prefix from the US followed by a NANP number.
+        return nanp(&d[3..]);
+    }
+    if d.first() == Some(&0) {
+        // A national number with a trunk prefix (UK, France, Germany ...): 10–12 digits.
+        return (10..=12).contains(&d.len());
+    }
+    nanp(&d)
+}
+
+fn nanp(d: &[u8]) -> bool {
+    let d = if d.len() == 11 && d[0] == 1 { &d[1..] } else { d };
+    // NANP: area code and exchange start with 2–9; N11 area codes are service codes.
+    d.len() == 10 && d[0] >= 2 && d[3] >= 2 && !(d[1] == 1 && d[2] == 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cards() {
+        for ok in ["4111 1111 1111 1111", "5555555555554444", "2223003122003222", "378282246310005", "6011111111111117", "4222222222222", "3530111333300000", "6759649826438453", "4000000000000000006"] {
+            assert!(credit_card(ok.as_bytes()), "{ok}");
+        }
+        for bad in ["4111 1111 1111 1112", "1234567812345678", "2721003122003222", "0000000000000000", "5555555555554445"] {
+            assert!(!credit_card(bad.as_bytes()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ibans() {
+        assert!(iban(b"GB82 WEST 1234 5698 7654 32"));
+        assert!(iban(b"DE89370400440532013000"));
+        assert!(!iban(b"DE89370400440532013001"));
+        assert!(!iban(b"ZZ89370400440532013000"));
+    }
+
+    #[test]
+    fn aba_and_ssn() {
+        assert!(aba_routing(b"121000358"));
+        assert!(aba_routing(b"0711-0130-7"));
+        assert!(!aba_routing(b"421042111"));
+        assert!(!aba_routing(b"1234-0000-0"));
+        assert!(ssn(b"078-05-1121"));
+        assert!(!ssn(b"078-05-1120"));
+        assert!(!ssn(b"666-12-3456"));
+        assert!(!ssn(b"900-12-3456"));
+        assert!(!ssn(b"123-00-3456"));
+        assert!(!ssn(b"123-45-0000"));
+        assert!(!ssn(b"111-11-1111"));
+        assert!(itin(b"911-70-1234"));
+        assert!(!itin(b"911-89-1234"));
+    }
+
+    #[test]
+    fn others() {
+        assert!(ipv4(b"192.168.0.1"));
+        assert!(!ipv4(b"256.1.1.1"));
+        assert!(ipv6(b"2001:db8::1"));
+        assert!(!ipv6(b"::"));
+        assert!(!ipv6(b"12:30:45"));
+        assert!(date(b"1984-02-29"));
+        assert!(date(b"12/31/1999"));
+        assert!(!date(b"13/13/1999"));
+        assert!(jwt(b"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abc"));
+        assert!(!jwt(b"eyJub3QiOiJqd3QifQ.eyJzdWIiOiIxIn0.abc"));
+        assert!(basic_auth(b"Authorization: Basic dXNlcjpwYXNz"));
+        assert!(!basic_auth(b"Authorization: Basic bm9jb2xvbg"));
+        assert!(phone(b"(415) 555-2671"));
+        assert!(!phone(b"(115) 555-2671"));
+        assert!(phone(b"+44 20 7946 0958"));
+        assert!(entropy(b"aaaa") < 0.01 && entropy(b"abcd") > 1.99);
+    }
+}

@@ -1,0 +1,295 @@
+//! Per-principal baselines, GuardDuty-style: for each principal the APIs, user agents and source
+//! networks it uses with their counts, which give frequency classes (frequent, infrequent, rare,
+//! unseen). After a principal's learning period, an unseen API in a sensitive family is a
+//! finding with the baseline as evidence. Also: bursts of access-denied errors and hourly
+//! `GetObject` volume outliers, and the writers of each ML bucket (for `CT-S3-001`).
+
+use crate::builtin::{EventRef, Hit};
+use crate::record::Record;
+use crate::rules::{BASE_DENIED_BURST, BASE_UNSEEN_API, BASE_VOLUME, S3_NEW_WRITER};
+use mlguard_core::Severity;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::collections::{HashMap, HashSet, VecDeque};
+
+/// How many distinct user agents and networks a baseline keeps per principal.
+const MAX_KEYS: usize = 64;
+
+#[derive(Debug, Clone)]
+pub struct BaselineOptions {
+    /// Seconds from a principal's first event before its unseen APIs are reported.
+    pub learning: i64,
+    /// Access-denied errors within `denied_window` seconds that make a burst.
+    pub denied_threshold: usize,
+    pub denied_window: i64,
+    /// An hour's `GetObject` count must exceed this and ten times the principal's mean.
+    pub volume_floor: u64,
+    pub ml_buckets: HashSet<String>,
+}
+
+impl Default for BaselineOptions {
+    fn default() -> Self {
+        BaselineOptions { learning: 7 * 86_400, denied_threshold: 10, denied_window: 600, volume_floor: 1000, ml_buckets: HashSet::new() }
+    }
+}
+
+/// What one principal has been seen doing.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Principal {
+    pub first: i64,
+    pub last: i64,
+    pub events: u64,
+    /// `service:Api` → count.
+    pub apis: HashMap<String, u64>,
+    pub agents: HashMap<String, u64>,
+    /// `/24` (IPv4), `/48` (IPv6) or the service name → count.
+    pub networks: HashMap<String, u64>,
+    /// GetObject count of the current hour and of all earlier hours with reads.
+    /// A denied burst is reported once per window: none before this time.
+    #[serde(default)]
+    pub denied_quiet_until: i64,
+    pub get_hour: i64,
+    pub get_in_hour: u64,
+    pub get_total_before: u64,
+    pub get_hours_before: u64,
+    #[serde(skip)]
+    denied: VecDeque<(i64, EventRef)>,
+    #[serde(skip)]
+    get_sample: Vec<EventRef>,
+}
+
+/// Frequency class of a count against the principal's total, as GuardDuty names them.
+pub fn frequency(count: u64, total: u64) -> &'static str {
+    if count == 0 {
+        "unseen"
+    } else if total > 0 && count * 20 >= total {
+        "frequent"
+    } else if count >= 3 {
+        "infrequent"
+    } else {
+        "rare"
+    }
+}
+
+/// The network of a source address (`/24`, `/48`, or the service name) into `out`.
+fn network_into(ip: &str, out: &mut String) {
+    use std::fmt::Write;
+    out.clear();
+    if let Some(a) = crate::net::Addr::parse(ip) {
+        if ip.contains(':') {
+            for (i, part) in ip.split(':').take(3).enumerate() {
+                if i > 0 {
+                    out.push(':');
+                }
+                out.push_str(part);
+            }
+            out.push_str("::/48");
+            return;
+        }
+        let v = (a.0 & 0xffff_ffff) as u32;
+        let _ = write!(out, "{}.{}.{}.0/24", v >> 24, (v >> 16) & 255, (v >> 8) & 255);
+        return;
+    }
+    out.push_str(ip);
+}
+
+/// Whether `source:name` is in a sensitive family for `CT-BASE-001`.
+pub fn sensitive(source: &str, name: &str) -> bool {
+    let read = ["Get", "List", "Describe", "Head", "Lookup"].iter().any(|p| name.starts_with(p));
+    match source {
+        "iam.amazonaws.com" | "cloudtrail.amazonaws.com" | "guardduty.amazonaws.com" | "organizations.amazonaws.com" => !read,
+        "kms.amazonaws.com" => !read && !matches!(name, "Decrypt" | "Encrypt" | "GenerateDataKey" | "GenerateDataKeyWithoutPlaintext" | "ReEncrypt"),
+        "sts.amazonaws.com" => matches!(name, "GetFederationToken" | "GetSessionToken"),
+        "s3.amazonaws.com" => matches!(name, "PutBucketPolicy" | "DeleteBucketPolicy" | "PutBucketAcl" | "PutBucketPublicAccessBlock" | "DeleteBucketPublicAccessBlock" | "PutBucketVersioning" | "PutBucketLifecycle" | "PutBucketReplication"),
+        "sagemaker.amazonaws.com" => name.contains("ModelPackage") && !read,
+        _ => false,
+    }
+}
+
+/// Writers of one ML bucket.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BucketBase {
+    pub first: i64,
+    pub writers: HashSet<String>,
+}
+
+/// All baselines; serialisable for the store.
+#[derive(Debug, Default)]
+pub struct Baselines {
+    pub principals: HashMap<String, Principal>,
+    pub buckets: HashMap<String, BucketBase>,
+    /// Principals and buckets changed since loading, to write back.
+    pub dirty: HashSet<String>,
+    pub dirty_buckets: HashSet<String>,
+    /// Reused buffers for the per-record keys.
+    scratch_api: String,
+    scratch_net: String,
+}
+
+impl Baselines {
+    /// Updates the baselines with one record, appending hits.
+    pub fn process(&mut self, opts: &BaselineOptions, r: &Record, out: &mut Vec<Hit>) {
+        if r.is_service_event() {
+            return;
+        }
+        let key = r.principal();
+        let mut api = std::mem::take(&mut self.scratch_api);
+        api.clear();
+        api.push_str(r.event_source().trim_end_matches(".amazonaws.com"));
+        api.push(':');
+        api.push_str(r.event_name());
+        let mut net = std::mem::take(&mut self.scratch_net);
+        network_into(r.source_ip(), &mut net);
+        self.update(opts, r, key, &api, &net, out);
+        self.scratch_api = api;
+        self.scratch_net = net;
+    }
+
+    fn update(&mut self, opts: &BaselineOptions, r: &Record, key: &str, api: &str, net: &str, out: &mut Vec<Hit>) {
+        let t = r.time;
+        if !self.principals.contains_key(key) {
+            self.principals.insert(key.to_string(), Principal { first: t, last: t, ..Principal::default() });
+        }
+        if !self.dirty.contains(key) {
+            self.dirty.insert(key.to_string());
+        }
+        let Some(p) = self.principals.get_mut(key) else { return };
+        if t < p.first {
+            p.first = t;
+        }
+        p.last = p.last.max(t);
+        // Unseen sensitive API after learning.
+        let seen = p.apis.get(api).copied().unwrap_or(0);
+        if seen == 0 && t - p.first >= opts.learning && sensitive(r.event_source(), r.event_name()) {
+            let mut known: Vec<(&String, &u64)> = p.apis.iter().collect();
+            known.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            let top: Vec<serde_json::Value> = known.iter().take(20).map(|(k, c)| json!({"api": k, "count": c, "class": frequency(**c, p.events)})).collect();
+            let agent_class = frequency(p.agents.get(r.user_agent()).copied().unwrap_or(0), p.events);
+            let net_class = frequency(p.networks.get(net).copied().unwrap_or(0), p.events);
+            out.push(
+                Hit::new(&BASE_UNSEEN_API, r, format!("{key} called {api} for the first time"), key.to_string(), "AwsIamRole")
+                    .desc_pub(format!("{key} called {api}, unseen in {} events over {} days; user agent {agent_class}, network {net_class}.", p.events, (t - p.first) / 86_400))
+                    .extra_pub(json!({"baseline": {"events": p.events, "since": crate::record::format_time(p.first), "known_apis": p.apis.len(), "top_apis": top, "user_agent_class": agent_class, "network_class": net_class}})),
+            );
+        }
+        p.events += 1;
+        match p.apis.get_mut(api) {
+            Some(c) => *c += 1,
+            None => {
+                p.apis.insert(api.to_string(), 1);
+            }
+        }
+        bump(&mut p.agents, r.user_agent());
+        bump(&mut p.networks, net);
+        // Access-denied bursts.
+        if r.is_access_denied() {
+            p.denied.push_back((t, crate::builtin::EventRef::of(r)));
+            while p.denied.front().map(|(t0, _)| t - t0 > opts.denied_window).unwrap_or(false) {
+                p.denied.pop_front();
+            }
+            if p.denied.len() >= opts.denied_threshold && t >= p.denied_quiet_until {
+                p.denied_quiet_until = t + opts.denied_window;
+                let events: Vec<EventRef> = p.denied.drain(..).map(|(_, e)| e).collect();
+                let n = events.len();
+                let mut h = Hit::new(&BASE_DENIED_BURST, r, format!("{n} access-denied errors for {key} within {} s", opts.denied_window), key.to_string(), "AwsIamRole").desc_pub(format!("{key} received {n} access-denied errors within {} s, the last on {}.", opts.denied_window, r.event_name()));
+                h.events = events;
+                out.push(h);
+            }
+        }
+        // GetObject volume per hour.
+        if r.event_name() == "GetObject" {
+            let hour = t.div_euclid(3600);
+            if hour != p.get_hour {
+                volume_check(opts, key, p, out);
+                if p.get_in_hour > 0 {
+                    p.get_total_before += p.get_in_hour;
+                    p.get_hours_before += 1;
+                }
+                p.get_hour = hour;
+                p.get_in_hour = 0;
+                p.get_sample.clear();
+            }
+            p.get_in_hour += 1;
+            if p.get_sample.len() < 20 {
+                p.get_sample.push(EventRef::of(r));
+            }
+        }
+        // Writers of ML buckets.
+        if r.event_source() == "s3.amazonaws.com" && r.error_code().is_none() && matches!(r.event_name(), "PutObject" | "CopyObject" | "DeleteObject" | "DeleteObjects" | "DeleteObjectVersion" | "CompleteMultipartUpload") {
+            let bucket = r.req_str("bucketName").unwrap_or("");
+            if opts.ml_buckets.contains(bucket) {
+                let b = self.buckets.entry(bucket.to_string()).or_insert_with(|| BucketBase { first: t, writers: HashSet::new() });
+                b.first = b.first.min(t);
+                if !b.writers.contains(key) {
+                    if t - b.first >= opts.learning {
+                        let delete = r.event_name().starts_with("Delete");
+                        let h = Hit::new(&S3_NEW_WRITER, r, format!("{key} {} in ML bucket `{bucket}` for the first time", if delete { "deleted" } else { "wrote" }), format!("arn:aws:s3:::{bucket}"), "AwsS3Bucket")
+                            .desc_pub(format!("{key} called {} on `{bucket}`; it had not written there since the bucket's baseline began ({}).", r.event_name(), crate::record::format_time(b.first)))
+                            .extra_pub(json!({"known_writers": b.writers.iter().collect::<Vec<_>>(), "guardduty_finding_type": if delete { "Impact:S3/AnomalousBehavior.Delete" } else { "Impact:S3/AnomalousBehavior.Write" }}));
+                        out.push(if delete { h.sev_pub(Severity::High) } else { h });
+                    }
+                    b.writers.insert(key.to_string());
+                }
+                self.dirty_buckets.insert(bucket.to_string());
+            }
+        }
+    }
+
+    /// Evaluates the last open hour of every principal (at the end of a run).
+    pub fn finish(&mut self, opts: &BaselineOptions, out: &mut Vec<Hit>) {
+        for (key, p) in self.principals.iter_mut() {
+            volume_check(opts, key, p, out);
+        }
+    }
+}
+
+fn volume_check(opts: &BaselineOptions, key: &str, p: &mut Principal, out: &mut Vec<Hit>) {
+    if p.get_in_hour <= opts.volume_floor || p.get_hours_before == 0 {
+        return;
+    }
+    let mean = p.get_total_before as f64 / p.get_hours_before as f64;
+    if (p.get_in_hour as f64) > 10.0 * mean {
+        let Some(first) = p.get_sample.first().cloned() else { return };
+        let mut h = Hit {
+            rule: &BASE_VOLUME,
+            severity: BASE_VOLUME.severity,
+            title: format!("{key} read {} objects in one hour (mean {mean:.0})", p.get_in_hour),
+            resource: key.to_string(),
+            resource_type: "AwsIamRole",
+            description: format!("{key} made {} GetObject calls in the hour from {}, against a mean of {mean:.1} per active hour over {} hours.", p.get_in_hour, first.time, p.get_hours_before),
+            account: String::new(),
+            region: String::new(),
+            principal: key.to_string(),
+            events: p.get_sample.clone(),
+            extra: json!({"count": p.get_in_hour, "mean_per_hour": mean, "hours_in_baseline": p.get_hours_before}),
+        };
+        h.events.truncate(20);
+        out.push(h);
+        // Reported once per hour.
+        p.get_sample.clear();
+        p.get_in_hour = 0;
+    }
+}
+
+fn bump(m: &mut HashMap<String, u64>, k: &str) {
+    if let Some(c) = m.get_mut(k) {
+        *c += 1;
+    } else if m.len() < MAX_KEYS {
+        m.insert(k.to_string(), 1);
+    }
+}
+
+impl Hit {
+    pub(crate) fn desc_pub(mut self, d: String) -> Hit {
+        self.description = d;
+        self
+    }
+    pub(crate) fn extra_pub(mut self, v: serde_json::Value) -> Hit {
+        self.extra = v;
+        self
+    }
+    pub(crate) fn sev_pub(mut self, s: Severity) -> Hit {
+        self.severity = s;
+        self
+    }
+}

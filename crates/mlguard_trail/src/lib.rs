@@ -1,0 +1,306 @@
+//! Threat detection over CloudTrail, offline: layer 3 of mlguard.
+//!
+//! [`reader`] streams records out of CloudTrail files (`{"Records":[...]}`, bare arrays, JSON
+//! Lines, gzip, delivery-layout trees, standard input). A [`Detector`] runs every record through
+//! the SigmaHQ rules ([`sigma::SigmaSet`]), the built-in detections ([`builtin::Builtin`],
+//! documented in [`rules`]) and the per-principal baselines ([`baseline::Baselines`]), and
+//! turns what fires into [`mlguard_core::Finding`]s that carry the triggering `eventID`s as
+//! evidence. With a state directory ([`store::Store`]) baselines survive restarts and records
+//! already committed are skipped on a rerun.
+//!
+//! ```
+//! use mlguard_trail::{Detector, DetectOptions};
+//! let mut d = Detector::new(DetectOptions::default());
+//! let mut diags = Vec::new();
+//! d.process_bytes(br#"{"eventID":"e1","eventTime":"2024-01-01T00:00:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"StopLogging","requestParameters":{"name":"t"},"userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/a"}}"#, "x.json", "line 1", &mut diags);
+//! let out = d.finish();
+//! assert_eq!(out.findings[0].rule_id, "CT-TAMPER-001");
+//! ```
+
+pub mod baseline;
+pub mod builtin;
+pub mod net;
+pub mod reader;
+pub mod record;
+pub mod rules;
+pub mod sigma;
+pub mod store;
+pub mod synth;
+
+pub use rules::RULES;
+
+use baseline::{BaselineOptions, Baselines};
+use builtin::{Builtin, BuiltinOptions, Hit, SeqState};
+use mlguard_core::{Diagnostic, Finding};
+use record::Record;
+use serde_json::{json, Value};
+use sigma::SigmaSet;
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, HashSet};
+use std::sync::Arc;
+use store::{event_hash, Store};
+
+/// Everything a run is configured with.
+#[derive(Default)]
+pub struct DetectOptions {
+    pub builtin: BuiltinOptions,
+    pub baseline: BaselineOptions,
+    /// Shared so one compiled set can serve several detectors.
+    pub sigma: Arc<SigmaSet>,
+    /// Only records with `eventTime` at or after / before these Unix seconds.
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+}
+
+/// Counts printed at the end of a run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    /// Records parsed.
+    pub read: u64,
+    /// Records skipped as malformed.
+    pub skipped: u64,
+    /// Records that raised at least one finding.
+    pub matched: u64,
+    /// Records skipped because their `eventID` was already processed (this run or, with state, an earlier one).
+    pub duplicates: u64,
+    /// Records outside `--since`/`--until`.
+    pub filtered: u64,
+}
+
+/// What a run produced.
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub counts: Counts,
+    /// Hashes of the event ids processed, for [`store::Store::commit`].
+    pub new_seen: Vec<u64>,
+    pub baselines: Baselines,
+    pub sequences: SeqState,
+}
+
+/// Runs all detections over records, in the order given.
+pub struct Detector {
+    sigma: Arc<SigmaSet>,
+    builtin: Builtin,
+    base_opts: BaselineOptions,
+    base: Baselines,
+    since: Option<i64>,
+    until: Option<i64>,
+    store: Option<Store>,
+    seen_run: HashSet<u64>,
+    emitted: HashSet<(String, String)>,
+    findings: Vec<Finding>,
+    hits: Vec<Hit>,
+    /// Records waiting to be analysed in time order (see [`REORDER`]).
+    pending: BinaryHeap<Pending>,
+    seq: u64,
+    pub counts: Counts,
+}
+
+/// How many records are held back to be analysed in `eventTime` order: CloudTrail files are
+/// not sorted (and Stratus's recordings list a user's policy attachment before its creation),
+/// so sequences are matched on a reordered stream with bounded memory. Within one second
+/// (CloudTrail's resolution) the creation of an identity or notebook sorts first, since
+/// anything done to it must have come after.
+pub const REORDER: usize = 4096;
+
+struct Pending(i64, u64, Record);
+
+fn creates_identity(name: &str) -> bool {
+    matches!(name, "CreateUser" | "CreateRole" | "CreateGroup" | "CreateNotebookInstance")
+}
+
+/// The order key: time, then creations first, then arrival.
+fn order_key(time: i64, name: &str, seq: u64) -> (i64, u64) {
+    (time, if creates_identity(name) { seq } else { seq | (1 << 63) })
+}
+
+impl PartialEq for Pending {
+    fn eq(&self, o: &Self) -> bool {
+        (self.0, self.1) == (o.0, o.1)
+    }
+}
+impl Eq for Pending {}
+impl PartialOrd for Pending {
+    fn partial_cmp(&self, o: &Self) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Pending {
+    /// Reversed: the heap pops the earliest record first.
+    fn cmp(&self, o: &Self) -> Ordering {
+        (o.0, o.1).cmp(&(self.0, self.1))
+    }
+}
+
+impl Detector {
+    pub fn new(opts: DetectOptions) -> Detector {
+        Detector::with_state(opts, None, Baselines::default(), SeqState::default())
+    }
+
+    /// A detector that continues from a store's baselines and skips records it committed.
+    pub fn with_state(opts: DetectOptions, store: Option<Store>, base: Baselines, seq: SeqState) -> Detector {
+        Detector {
+            sigma: opts.sigma,
+            builtin: Builtin::new(opts.builtin, seq),
+            base_opts: opts.baseline,
+            base,
+            since: opts.since,
+            until: opts.until,
+            store,
+            seen_run: HashSet::new(),
+            emitted: HashSet::new(),
+            findings: Vec::new(),
+            hits: Vec::new(),
+            pending: BinaryHeap::new(),
+            seq: 0,
+            counts: Counts::default(),
+        }
+    }
+
+    /// Reads one input to its end; problems become diagnostics naming the file and record.
+    pub fn process_input(&mut self, input: &reader::Input, diags: &mut Vec<Diagnostic>, progress: &mut dyn FnMut(u64)) {
+        let name = input.name();
+        let mut stream = match input.open() {
+            Ok(s) => s,
+            Err(e) => {
+                diags.push(Diagnostic::error(name, "", format!("cannot read: {e}")));
+                return;
+            }
+        };
+        let mut n = 0u64;
+        while let Some(item) = stream.next_item() {
+            match item {
+                reader::Item::Record { place, bytes, .. } => {
+                    self.process_bytes(&bytes, &name, &place, diags);
+                    n += 1;
+                    if n.is_multiple_of(65_536) {
+                        progress(stream.consumed);
+                    }
+                }
+                reader::Item::Problem { place, message, fatal, .. } => {
+                    self.counts.skipped += 1;
+                    let msg = if fatal { format!("{message}; the rest of this input is skipped") } else { message };
+                    diags.push(Diagnostic::warning(name.clone(), place, msg));
+                }
+            }
+        }
+        progress(stream.consumed);
+    }
+
+    /// Parses and processes one record's JSON text.
+    pub fn process_bytes(&mut self, bytes: &[u8], file: &str, place: &str, diags: &mut Vec<Diagnostic>) {
+        match serde_json::from_slice::<Value>(bytes) {
+            Ok(v @ Value::Object(_)) => self.process(Record::new(v)),
+            Ok(_) => {
+                self.counts.skipped += 1;
+                diags.push(Diagnostic::warning(file, place, "expected a CloudTrail record (a JSON object)"));
+            }
+            Err(e) => {
+                self.counts.skipped += 1;
+                diags.push(Diagnostic::warning(file, place, format!("malformed record skipped: {e}")));
+            }
+        }
+    }
+
+    /// Runs every detection on one record.
+    pub fn process(&mut self, rec: Record) {
+        self.counts.read += 1;
+        if self.since.map(|s| rec.time < s).unwrap_or(false) || self.until.map(|u| rec.time >= u).unwrap_or(false) {
+            self.counts.filtered += 1;
+            return;
+        }
+        let id = rec.event_id();
+        if !id.is_empty() {
+            let h = event_hash(id);
+            if !self.seen_run.insert(h) || self.store.as_ref().map(|s| s.seen(h)).unwrap_or(false) {
+                self.counts.duplicates += 1;
+                return;
+            }
+        }
+        self.seq += 1;
+        let (t, k) = order_key(rec.time, rec.event_name(), self.seq);
+        self.pending.push(Pending(t, k, rec));
+        if self.pending.len() > REORDER {
+            if let Some(Pending(_, _, r)) = self.pending.pop() {
+                self.analyse(r);
+            }
+        }
+    }
+
+    fn analyse(&mut self, rec: Record) {
+        let before = self.findings.len();
+        for m in self.sigma.matches(&rec) {
+            let key = (m.finding_id.clone(), rec.event_id().to_string());
+            if self.emitted.insert(key) {
+                let f = sigma::finding(m, &rec);
+                let kind = if rec.identity_type() == "AssumedRole" { "AwsIamRole" } else { "AwsIamUser" };
+                let f = f.resource(rec.actor().to_string(), kind).location(rec.account().to_string(), rec.region().to_string());
+                let ev = builtin::EventRef::of(&rec);
+                let f = f.evidence(json!({"event_ids": [ev.event_id], "events": [ev], "principal": rec.principal(), "sigma_rule": m.title, "mitre_attack": m.techniques}));
+                self.findings.push(f);
+            }
+        }
+        let mut hits = std::mem::take(&mut self.hits);
+        self.builtin.process(&rec, &mut hits);
+        self.base.process(&self.base_opts, &rec, &mut hits);
+        for h in hits.drain(..) {
+            self.push_hit(h);
+        }
+        self.hits = hits;
+        if self.findings.len() > before {
+            self.counts.matched += 1;
+        }
+        if self.counts.read.is_multiple_of(4096) {
+            self.builtin.expire(rec.time);
+        }
+    }
+
+    fn push_hit(&mut self, h: Hit) {
+        let last = h.events.last().map(|e| e.event_id.clone()).unwrap_or_default();
+        if !self.emitted.insert((h.rule.id.to_string(), last)) {
+            return;
+        }
+        let (gd, mitre) = rules::mapping(h.rule.id);
+        let ids: Vec<&str> = h.events.iter().map(|e| e.event_id.as_str()).collect();
+        let mut ev = json!({"event_ids": ids, "events": h.events, "principal": h.principal, "mitre_attack": mitre});
+        if let (Some(obj), Some(gd)) = (ev.as_object_mut(), gd) {
+            obj.insert("guardduty_finding_type".into(), json!(gd));
+        }
+        if let (Some(obj), Value::Object(extra)) = (ev.as_object_mut(), &h.extra) {
+            for (k, v) in extra {
+                obj.insert(k.clone(), v.clone());
+            }
+        }
+        let f = Finding::from_rule(h.rule, h.title).severity(h.severity).resource(h.resource, h.resource_type).location(h.account, h.region).description(h.description).evidence(ev);
+        self.findings.push(f);
+    }
+
+    /// Hands over the findings raised so far (for writers that stream, such as JSON Lines),
+    /// so memory does not grow with the number of findings.
+    pub fn take_findings(&mut self) -> Vec<Finding> {
+        std::mem::take(&mut self.findings)
+    }
+
+    /// Ends the run: closes open windows and hands back findings, counts and state to commit.
+    pub fn finish(mut self) -> Outcome {
+        while let Some(Pending(_, _, r)) = self.pending.pop() {
+            self.analyse(r);
+        }
+        let mut hits = Vec::new();
+        self.base.finish(&self.base_opts, &mut hits);
+        for h in hits {
+            self.push_hit(h);
+        }
+        Outcome { findings: self.findings, counts: self.counts, new_seen: self.seen_run.into_iter().collect(), baselines: self.base, sequences: self.builtin.state }
+    }
+
+    /// Finishes and commits the state (if a store was given) in one transaction.
+    pub fn finish_and_commit(mut self) -> Result<Outcome, store::StoreError> {
+        let store = self.store.take();
+        let out = self.finish();
+        if let Some(s) = store {
+            s.commit(&out.baselines, &out.sequences, &out.new_seen)?;
+        }
+        Ok(out)
+    }
+}
