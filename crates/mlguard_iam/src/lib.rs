@@ -51,6 +51,7 @@
 
 pub mod condition;
 pub mod eval;
+pub mod exposure;
 pub mod policy;
 mod values;
 pub mod wildcard;
@@ -62,6 +63,7 @@ pub use eval::{
     evaluate_policy, Decision, DecisionKind, Gate, NamedPolicy, PolicyKind, PolicyOutcome, PolicySet, Request,
     StatementRef,
 };
+pub use exposure::{exposure, Exposure};
 pub use policy::{
     ActionMatch, Effect, Policy, PolicyError, PrincipalId, PrincipalMatch, Problem, ResourceMatch, Statement,
 };

@@ -147,37 +147,12 @@ fn caller_role_name(r: &Record) -> Option<&str> {
     }
 }
 
-/// A JSON policy document that CloudTrail may log as a string or as an object.
-fn policy_doc(v: Option<&Value>) -> Option<Value> {
-    match v? {
-        Value::String(s) => serde_json::from_str(s).ok().or_else(|| serde_json::from_str(&percent_decode(s)).ok()),
-        o @ Value::Object(_) => Some(o.clone()),
-        _ => None,
-    }
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match (b[i], b.get(i + 1), b.get(i + 2)) {
-            (b'%', Some(h), Some(l)) if h.is_ascii_hexdigit() && l.is_ascii_hexdigit() => {
-                let hex = |c: u8| (c as char).to_digit(16).unwrap_or(0) as u8;
-                out.push(hex(*h) * 16 + hex(*l));
-                i += 3;
-            }
-            (b'+', _, _) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (c, _, _) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+/// What a resource-based policy logged in a request grants outside `own` account, decided by
+/// evaluating it with `mlguard_iam` (a `Deny`, an organisation or VPC endpoint condition, or an
+/// external id keeps a grant private); `None` when the document does not parse.
+fn outside_grants(v: Option<&Value>, own: &str, resource: &str) -> Option<mlguard_iam::Exposure> {
+    let policy = mlguard_iam::Policy::from_value(v?).ok()?;
+    Some(mlguard_iam::exposure(&mlguard_iam::NamedPolicy::new("policy", policy), own, resource))
 }
 
 fn as_list(v: Option<&Value>) -> Vec<&Value> {
@@ -186,29 +161,6 @@ fn as_list(v: Option<&Value>) -> Vec<&Value> {
         Some(Value::Null) | None => Vec::new(),
         Some(x) => vec![x],
     }
-}
-
-/// Principals an `Allow` statement grants to: `*`, or AWS account ids / ARNs.
-fn allowed_principals(doc: &Value) -> Vec<(String, bool)> {
-    let mut out = Vec::new();
-    for st in as_list(doc.get("Statement")) {
-        if st.get("Effect").and_then(Value::as_str) != Some("Allow") {
-            continue;
-        }
-        let conditioned = st.get("Condition").map(|c| c.as_object().map(|o| !o.is_empty()).unwrap_or(false)).unwrap_or(false);
-        match st.get("Principal") {
-            Some(Value::String(s)) => out.push((s.clone(), conditioned)),
-            Some(Value::Object(o)) => {
-                for p in as_list(o.get("AWS")) {
-                    if let Some(s) = p.as_str() {
-                        out.push((s.to_string(), conditioned));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    out
 }
 
 /// The account id in an ARN or a bare 12-digit id.
@@ -237,12 +189,17 @@ fn is_admin_policy_arn(arn: &str) -> bool {
     arn.ends_with(":policy/AdministratorAccess")
 }
 
-fn allows_everything(doc: &Value) -> bool {
-    as_list(doc.get("Statement")).iter().any(|st| {
-        st.get("Effect").and_then(Value::as_str) == Some("Allow")
-            && as_list(st.get("Action")).iter().any(|a| a.as_str() == Some("*"))
-            && as_list(st.get("Resource")).iter().any(|a| a.as_str() == Some("*"))
-    })
+/// Unrelated, destructive actions on any resource: a policy that allows them all is an
+/// administrator policy, whether it says `*`, `iam:*` and `ec2:*`, or `NotAction`.
+const ADMIN_PROBES: &[&str] = &["iam:CreateAccessKey", "iam:PutRolePolicy", "ec2:TerminateInstances", "kms:ScheduleKeyDeletion", "s3:DeleteBucket", "organizations:LeaveOrganization"];
+
+/// Whether an identity policy logged in a request grants administrator access, decided by
+/// evaluating it with `mlguard_iam` (conditions whose keys a request may not carry do not hold).
+fn allows_everything(v: Option<&Value>) -> bool {
+    let Some(policy) = v.and_then(|v| mlguard_iam::Policy::from_value(v).ok()) else { return false };
+    let named = mlguard_iam::NamedPolicy::new("policy", policy);
+    let set = mlguard_iam::PolicySet::new([&named]);
+    ADMIN_PROBES.iter().all(|a| set.is_allowed(&mlguard_iam::Request::new("arn:aws:iam::000000000000:user/probe", *a, "*")))
 }
 
 impl Builtin {
@@ -423,7 +380,7 @@ impl Builtin {
                     _ => ("group", r.req_str("groupName")),
                 };
                 let target = target.unwrap_or("").to_string();
-                let admin = r.req_str("policyArn").map(is_admin_policy_arn).unwrap_or(false) || policy_doc(r.req("policyDocument")).map(|d| allows_everything(&d)).unwrap_or(false);
+                let admin = r.req_str("policyArn").map(is_admin_policy_arn).unwrap_or(false) || allows_everything(r.req("policyDocument"));
                 let own = (kind == "user" && me_user == Some(target.as_str())) || (kind == "role" && me_role == Some(target.as_str()));
                 if own {
                     out.push(Hit::new(&PRIVESC_SELF, r, format!("{} gave itself a policy with {name}", r.actor()), r.actor().to_string(), "AwsIamUser").desc(format!("{} called {name} on its own {kind} `{target}`{}.", r.actor(), if admin { " granting administrator access" } else { "" })));
@@ -495,33 +452,26 @@ impl Builtin {
             }
             _ => return,
         };
-        let Some(doc) = policy_doc(doc) else { return };
         let own = r.account();
-        let mut public = false;
-        let mut accounts = Vec::new();
-        for (p, conditioned) in allowed_principals(&doc) {
-            if p == "*" {
-                public |= !conditioned;
-            } else if let Some(a) = account_of(&p).filter(|a| *a != own && !own.is_empty()) {
-                accounts.push(a.to_string());
-            }
-        }
-        accounts.sort();
-        accounts.dedup();
-        if !public && accounts.is_empty() {
+        let res = resource.unwrap_or("").to_string();
+        let Some(e) = outside_grants(doc, own, "*") else { return };
+        if e.is_empty() {
             return;
         }
-        let res = resource.unwrap_or("").to_string();
+        let public = !e.public.is_empty();
+        let accounts: Vec<String> = e.accounts.keys().cloned().collect();
         let to = if public { "everyone".to_string() } else { format!("account(s) {}", accounts.join(", ")) };
         let svc = r.event_source().trim_end_matches(".amazonaws.com");
-        let h = Hit::new(&EXFIL_RESOURCE_POLICY, r, format!("{svc} resource `{res}` policy allows {to}"), res.clone(), kind).desc(format!("{} called {name} with a policy that allows {to}.", r.actor())).extra(json!({"public": public, "accounts": accounts}));
+        let h = Hit::new(&EXFIL_RESOURCE_POLICY, r, format!("{svc} resource `{res}` policy allows {to}"), res.clone(), kind).desc(format!("{} called {name} with a policy that allows {to}.", r.actor())).extra(json!({"public": public, "public_actions": e.public, "accounts": e.accounts}));
         out.push(if public { h } else { h.sev(Severity::Medium) });
     }
 
     fn trust(&self, r: &Record, out: &mut Vec<Hit>) {
-        let Some(doc) = policy_doc(r.req("policyDocument").or(r.req("assumeRolePolicyDocument"))) else { return };
         let own = r.account();
-        let outside: Vec<String> = allowed_principals(&doc).into_iter().filter(|(p, _)| p == "*" || account_of(p).map(|a| a != own).unwrap_or(false)).map(|(p, _)| p).collect();
+        let role = r.req_str("roleName").unwrap_or("").to_string();
+        let Some(e) = outside_grants(r.req("policyDocument").or(r.req("assumeRolePolicyDocument")), own, &format!("arn:aws:iam::{own}:role/{role}")) else { return };
+        let mut outside: Vec<String> = if e.public.is_empty() { Vec::new() } else { vec!["*".to_string()] };
+        outside.extend(e.accounts.keys().cloned());
         if outside.is_empty() {
             return;
         }
@@ -577,22 +527,13 @@ impl Builtin {
                 }
             }
             "PutBucketPolicy" => {
-                let Some(doc) = policy_doc(r.req("bucketPolicy")) else { return };
                 let own = r.account();
-                let mut public = false;
-                let mut accounts = Vec::new();
-                for (p, conditioned) in allowed_principals(&doc) {
-                    if p == "*" || p == "arn:aws:iam::*:root" {
-                        public |= !conditioned;
-                    } else if let Some(a) = account_of(&p).filter(|a| *a != own && !own.is_empty()) {
-                        accounts.push(a.to_string());
-                    }
-                }
-                accounts.sort();
-                accounts.dedup();
+                let Some(e) = outside_grants(r.req("bucketPolicy"), own, &format!("arn:aws:s3:::{bucket}/*")) else { return };
+                let public = !e.public.is_empty();
+                let accounts: Vec<String> = e.accounts.keys().cloned().collect();
                 if public || !accounts.is_empty() {
                     let to = if public { "everyone".to_string() } else { format!("account(s) {}", accounts.join(", ")) };
-                    let h = Hit::new(&EXFIL_BUCKET, r, format!("bucket `{bucket}` policy allows {to}{ml_note}"), format!("arn:aws:s3:::{bucket}"), "AwsS3Bucket").desc(format!("{} set a bucket policy on `{bucket}` that allows {to}.", r.actor())).extra(json!({"public": public, "accounts": accounts}));
+                    let h = Hit::new(&EXFIL_BUCKET, r, format!("bucket `{bucket}` policy allows {to}{ml_note}"), format!("arn:aws:s3:::{bucket}"), "AwsS3Bucket").desc(format!("{} set a bucket policy on `{bucket}` that allows {to}.", r.actor())).extra(json!({"public": public, "public_actions": e.public, "accounts": e.accounts}));
                     out.push(if public { h.sev(Severity::Critical) } else { h });
                 }
             }

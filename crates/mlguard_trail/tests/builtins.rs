@@ -87,6 +87,28 @@ fn s3_versioning_lifecycle_and_public_policy() {
     assert!(run(DetectOptions::default(), &[vpce]).is_empty());
 }
 
+/// Who a logged policy lets in is decided by evaluating it (mlguard_iam::exposure), not by
+/// looking for `"Principal": "*"` without a condition.
+#[test]
+fn policies_are_evaluated_not_pattern_matched() {
+    let put = |id: &str, policy: Value| ev(id, T0, "dev", "s3.amazonaws.com", "PutBucketPolicy", json!({"bucketName": "data", "bucketPolicy": policy}));
+    // Everyone, except that a Deny keeps out whoever is not in the organisation: private.
+    let org_only = json!({"Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/*"},
+        {"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::data/*", "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-abc123"}}}]});
+    assert!(run(DetectOptions::default(), &[put("a", org_only)]).is_empty());
+    // Everyone, on a condition the caller meets by choosing its user agent: public.
+    let ua = json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/*", "Condition": {"StringLike": {"aws:UserAgent": "*curl*"}}}]});
+    let f = run(DetectOptions::default(), &[put("b", ua)]);
+    assert_eq!(ids(&f), ["CT-EXFIL-001"]);
+    assert_eq!(f[0].severity, mlguard_core::Severity::Critical);
+    // An administrator policy written without a `*` action is still one.
+    let not_action = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "NotAction": "aws-portal:*", "Resource": "*"}]});
+    let attach = ev("c", T0, "dev", "iam.amazonaws.com", "PutUserPolicy", json!({"userName": "other", "policyName": "p", "policyDocument": not_action.to_string()}));
+    let f = run(DetectOptions::default(), &[attach]);
+    assert!(ids(&f).contains(&"CT-PRIVESC-004"), "NotAction admin: {:?}", ids(&f));
+}
+
 #[test]
 fn registry_approval_and_tampering_logs() {
     let approve = ev("m", T0, "dev", "sagemaker.amazonaws.com", "UpdateModelPackage", json!({"modelPackageArn": "arn:aws:sagemaker:us-east-1:111122223333:model-package/g/3", "modelApprovalStatus": "Approved"}));
