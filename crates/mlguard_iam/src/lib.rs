@@ -64,6 +64,7 @@ pub use eval::{
     StatementRef,
 };
 pub use exposure::{exposure, Exposure};
+pub use values::days_from_civil;
 pub use policy::{
     ActionMatch, Effect, Policy, PolicyError, PrincipalId, PrincipalMatch, Problem, ResourceMatch, Statement,
 };

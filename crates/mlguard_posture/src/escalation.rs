@@ -263,19 +263,15 @@ pub fn paths(ps: &Principals, p: &Principal, inv: &Inventory) -> Vec<Path> {
         }
     }
     // Instances whose profile holds a more privileged role: run commands on them.
-    for i in &inv.ec2.instances {
-        let Some(profile) = i.iam_instance_profile.as_ref() else { continue };
-        if i.account != p.account {
+    for (account, region, id, r) in &ps.instance_roles {
+        let t = &ps.list[*r];
+        if *account != p.account || t.arn == p.arn || gain(t.mask) == 0 {
             continue;
         }
-        let Some(t) = ps.role_of_profile(&profile.arn) else { continue };
-        if t.arn == p.arn || gain(t.mask) == 0 {
-            continue;
-        }
-        let arn = format!("arn:aws:ec2:{}:{}:instance/{}", i.region, i.account, i.instance_id);
+        let arn = format!("arn:aws:ec2:{region}:{account}:instance/{id}");
         let ways: [(&str, &str, String); 2] = [
-            ("ssm:SendCommand on an instance", "ssm:SendCommand", format!("arn:aws:ssm:{}::document/AWS-RunShellScript", i.region)),
-            ("ssm:StartSession on an instance", "ssm:StartSession", format!("arn:aws:ssm:{}::document/SSM-SessionManagerRunShell", i.region)),
+            ("ssm:SendCommand on an instance", "ssm:SendCommand", format!("arn:aws:ssm:{region}::document/AWS-RunShellScript")),
+            ("ssm:StartSession on an instance", "ssm:StartSession", format!("arn:aws:ssm:{region}::document/SSM-SessionManagerRunShell")),
         ];
         for (method, action, document) in ways {
             if let (Some(a), Some(b)) = (ask.link(action, &arn, &[]), ask.link(action, &document, &[])) {

@@ -143,6 +143,10 @@ pub struct Principals {
     pub list: Vec<Principal>,
     pub groups: Vec<Group>,
     by_arn: HashMap<String, usize>,
+    by_profile: HashMap<String, usize>,
+    /// Instances that run with an instance profile of a known role: (account, region, instance
+    /// id, role index), found once so that per-principal checks do not walk every instance.
+    pub instance_roles: Vec<(String, String, String, usize)>,
 }
 
 /// The account id of an ARN.
@@ -296,6 +300,16 @@ impl Principals {
                 format!("attached policy `{arn}` is not in the snapshot; {n} principal(s) ({}{}) are evaluated without it", first.join(", "), if n > 3 { ", …" } else { "" }),
             ));
         }
+        for (i, p) in out.list.iter().enumerate() {
+            for a in &p.instance_profiles {
+                out.by_profile.insert(a.clone(), i);
+            }
+        }
+        for i in &inv.ec2.instances {
+            if let Some(&r) = i.iam_instance_profile.as_ref().and_then(|p| out.by_profile.get(&p.arn)) {
+                out.instance_roles.push((i.account.clone(), i.region.clone(), i.instance_id.clone(), r));
+            }
+        }
         let masks: Vec<u32> = out.list.iter().map(|p| out.mask_of(&out.set(p), &p.session)).collect();
         let gates: Vec<Vec<Option<Vec<String>>>> = out.list.iter().map(|p| GATED.iter().map(|a| out.allow_prefixes(&p.policies, a)).collect()).collect();
         for ((p, m), g) in out.list.iter_mut().zip(masks).zip(gates) {
@@ -336,11 +350,6 @@ impl Principals {
     /// always pass.
     pub fn may(&self, p: &Principal, action: &str, resource: &str) -> bool {
         may_at(p, gate(action), resource)
-    }
-
-    /// The role an instance profile holds.
-    pub fn role_of_profile(&self, profile_arn: &str) -> Option<&Principal> {
-        self.list.iter().find(|p| p.instance_profiles.iter().any(|a| a == profile_arn))
     }
 
     /// The principal with this ARN.

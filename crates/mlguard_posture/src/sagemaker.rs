@@ -276,21 +276,7 @@ fn training(j: &Located<TrainingJob>, out: &mut Vec<Finding>, notes: &mut Vec<Di
         ));
     }
     let rc = j.resource_config.as_ref();
-    let instance_type = rc.and_then(|r| r.instance_type.as_deref());
-    match (key(rc.and_then(|r| r.volume_kms_key_id.as_ref())), instance_type) {
-        (Some(_), _) => {}
-        (None, Some(t)) if has_local_storage(t) => {}
-        (None, Some(t)) => out.push(finding(
-            &SM_003,
-            j,
-            arn,
-            OTHER,
-            format!("training job `{name}` storage volumes have no customer managed KMS key"),
-            format!("Training job {name} runs on {t} (EBS storage) without ResourceConfig.VolumeKmsKeyId: its volumes are encrypted with the AWS managed key."),
-            json!({ "instance_type": t, "volume_kms_key_id": null }),
-        )),
-        (None, None) => not_evaluated(notes, j, "$.ResourceConfig.InstanceType", format!("SM-003 not evaluated for training job `{name}`: no VolumeKmsKeyId and no instance type to tell whether it has local storage")),
-    }
+    volume_key(j, arn, "training job", name, "ResourceConfig", rc.and_then(|r| r.volume_kms_key_id.as_ref()), rc.and_then(|r| r.instance_type.as_deref()), out, notes);
     match j.output_data_config.as_ref() {
         None => not_evaluated(notes, j, "$.OutputDataConfig", format!("SM-004 not evaluated for training job `{name}`: missing OutputDataConfig")),
         Some(o) if key(o.kms_key_id.as_ref()).is_none() => out.push(finding(
@@ -331,21 +317,7 @@ fn processing(j: &Located<ProcessingJob>, out: &mut Vec<Finding>, notes: &mut Ve
         ));
     }
     let cc = j.processing_resources.as_ref().and_then(|r| r.cluster_config.as_ref());
-    let instance_type = cc.and_then(|c| c.instance_type.as_deref());
-    match (key(cc.and_then(|c| c.volume_kms_key_id.as_ref())), instance_type) {
-        (Some(_), _) => {}
-        (None, Some(t)) if has_local_storage(t) => {}
-        (None, Some(t)) => out.push(finding(
-            &SM_003,
-            j,
-            arn,
-            OTHER,
-            format!("processing job `{name}` storage volumes have no customer managed KMS key"),
-            format!("Processing job {name} runs on {t} (EBS storage) without ClusterConfig.VolumeKmsKeyId: its volumes are encrypted with the AWS managed key."),
-            json!({ "instance_type": t, "volume_kms_key_id": null }),
-        )),
-        (None, None) => not_evaluated(notes, j, "$.ProcessingResources.ClusterConfig", format!("SM-003 not evaluated for processing job `{name}`: no VolumeKmsKeyId and no instance type to tell whether it has local storage")),
-    }
+    volume_key(j, arn, "processing job", name, "ProcessingResources.ClusterConfig", cc.and_then(|c| c.volume_kms_key_id.as_ref()), cc.and_then(|c| c.instance_type.as_deref()), out, notes);
     // A job without outputs writes nothing for SM-004 to protect.
     if let Some(oc) = j.processing_output_config.as_ref().filter(|c| !c.outputs.is_empty()) {
         if key(oc.kms_key_id.as_ref()).is_none() {
@@ -417,6 +389,27 @@ fn domain(d: &Located<Domain>, out: &mut Vec<Finding>) {
             format!("Studio domain {name} ({}) has no KmsKeyId: the EFS volume holding its users' home directories, notebooks and data is encrypted with the AWS managed key.", d.domain_id),
             json!({ "kms_key_id": d.kms_key_id }),
         ));
+    }
+}
+
+/// SM-003 for one job's storage volumes: a customer managed key, unless the instance type has
+/// local storage (which takes no key); without an instance type the job is not evaluated.
+#[allow(clippy::too_many_arguments)]
+fn volume_key<T>(j: &Located<T>, arn: &str, kind: &str, name: &str, config: &str, kms: Option<&String>, instance_type: Option<&str>, out: &mut Vec<Finding>, notes: &mut Vec<Diagnostic>) {
+    let field = config.rsplit('.').next().unwrap_or(config);
+    match (key(kms), instance_type) {
+        (Some(_), _) => {}
+        (None, Some(t)) if has_local_storage(t) => {}
+        (None, Some(t)) => out.push(finding(
+            &SM_003,
+            j,
+            arn,
+            OTHER,
+            format!("{kind} `{name}` storage volumes have no customer managed KMS key"),
+            format!("{} {name} runs on {t} (EBS storage) without {field}.VolumeKmsKeyId: its volumes are encrypted with the AWS managed key.", capitalised(kind)),
+            json!({ "instance_type": t, "volume_kms_key_id": null }),
+        )),
+        (None, None) => not_evaluated(notes, j, &format!("$.{config}.InstanceType"), format!("SM-003 not evaluated for {kind} `{name}`: no VolumeKmsKeyId and no instance type to tell whether it has local storage")),
     }
 }
 

@@ -117,3 +117,24 @@ fn declared_load_balancers_and_missing_inputs() {
     assert!(f.is_empty());
     assert_eq!(d.len(), 1, "{d:?}");
 }
+
+#[test]
+fn a_bad_distribution_is_named_and_the_others_kept() {
+    let mut v = files(SAGEMAKER, Some(complete()));
+    let good = json!({"Id": "E1", "ARN": format!("arn:aws:cloudfront::{A}:distribution/E1"), "WebACLId": "",
+        "Origins": {"Quantity": 1, "Items": [{"Id": "o", "DomainName": format!("{API}.execute-api.us-east-1.amazonaws.com"), "OriginPath": "/prod"}]}});
+    let bad = json!({"Id": 7, "Origins": {"Quantity": 0}});
+    v.push((format!("{A}/global/cloudfront/list-distributions.json"), json!({"DistributionList": {"Quantity": 2, "Items": [bad, good]}}).to_string()));
+    let inv = common::load(v);
+    let paths: Vec<(&str, &str)> = inv.diagnostics.iter().map(|d| (d.file.as_str(), d.path.as_str())).collect();
+    assert_eq!(paths, [("111122223333/global/cloudfront/list-distributions.json", "$.DistributionList.Items[0].Id")], "{:?}", inv.diagnostics);
+    assert_eq!(inv.waf.distributions.len(), 1);
+    let (f, _) = mlguard_posture::audit(&inv, &Config::default());
+    assert!(f.iter().any(|x| x.rule_id == "WAF-001" && x.resource_id.ends_with("distribution/E1")));
+    // No distributions: the CLI prints no `Items` at all, which is an empty listing, not an error.
+    let mut v = files(SAGEMAKER, Some(complete()));
+    v.push((format!("{A}/global/cloudfront/list-distributions.json"), json!({"DistributionList": {"Marker": "", "MaxItems": 100, "IsTruncated": false, "Quantity": 0}}).to_string()));
+    let inv = common::load(v);
+    assert!(inv.diagnostics.is_empty(), "{:?}", inv.diagnostics);
+    assert!(inv.waf.distributions.is_empty());
+}

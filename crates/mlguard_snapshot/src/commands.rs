@@ -137,7 +137,7 @@ pub const COMMANDS: &[Command] = &[
     acct("apigateway", "get-rest-apis", "items"),
     res("apigateway", "get-stages", Some("item")),
     res("apigateway", "get-resources", Some("items")),
-    Command { service: "cloudfront", name: "list-distributions", global: true, ..BASE },
+    Command { service: "cloudfront", name: "list-distributions", list_key: Some("DistributionList.Items"), global: true, ..BASE },
     acct("elbv2", "describe-load-balancers", "LoadBalancers"),
 ];
 

@@ -501,12 +501,7 @@ fn load_waf(snap: &Snapshot, w: &mut Waf, d: &mut Vec<Diagnostic>) -> usize {
     n += list_into(snap, "apigateway", "get-rest-apis", &mut w.rest_apis, d);
     n += list_into(snap, "apigateway", "get-stages", &mut w.stages, d);
     n += list_into(snap, "apigateway", "get-resources", &mut w.api_resources, d);
-    let mut lists: Vec<Located<waf::DistributionListResponse>> = Vec::new();
-    n += load_objects(snap, "cloudfront", "list-distributions", &mut lists, d);
-    for l in lists {
-        let Located { account, region, file, resource, item } = l;
-        w.distributions.extend(item.distribution_list.items.into_iter().map(|x| Located { account: account.clone(), region: region.clone(), file: file.clone(), resource: resource.clone(), item: x }));
-    }
+    n += list_into(snap, "cloudfront", "list-distributions", &mut w.distributions, d);
     n += list_into(snap, "elbv2", "describe-load-balancers", &mut w.load_balancers, d);
     n
 }

@@ -73,25 +73,40 @@ impl Snapshot {
     }
 
     fn listing<T: DeserializeOwned>(&self, entry: &FileEntry, key: &str, optional: bool, diags: &mut Vec<Diagnostic>) -> Vec<T> {
-        let text = match self.text(entry) {
+        let whole = match self.text(entry) {
             Ok(t) => t,
             Err(e) => {
                 diags.push(Diagnostic::error(&entry.rel, "", e.to_string()));
                 return Vec::new();
             }
         };
+        // A dotted key (`DistributionList.Items`) names a listing inside nested objects; the
+        // AWS CLI leaves the innermost key out when the listing is empty.
+        let full_key = key;
+        let (text, key) = match key.rsplit_once('.') {
+            None => (whole.as_str(), key),
+            Some((outer, leaf)) => match descend(&whole, outer) {
+                Ok(inner) => (inner, leaf),
+                Err(ReadError::MissingKey(_)) if optional => return Vec::new(),
+                Err(e) => {
+                    diags.push(Diagnostic::error(&entry.rel, "", format!("file skipped: {e}")));
+                    return Vec::new();
+                }
+            },
+        };
+        let optional = optional || full_key != key;
         // Fast path: one typed pass over the file. Only when it fails is the file split into
         // elements, so that each bad element is named and the good ones are kept.
-        match fast_list::<T>(&text, key) {
+        match fast_list::<T>(text, key) {
             Ok(Some(items)) => return items,
             Ok(None) if optional => return Vec::new(),
             _ => {}
         }
-        match raw_list(&text, key) {
+        match raw_list(text, key) {
             Ok(list) => {
                 let mut out = Vec::with_capacity(list.len());
                 for (i, raw) in list.iter().enumerate() {
-                    match element::<T>(raw, &format!("$.{key}[{i}]")) {
+                    match element::<T>(raw, &format!("$.{full_key}[{i}]")) {
                         Ok(v) => out.push(v),
                         Err((path, msg)) => diags.push(Diagnostic::warning(&entry.rel, path, format!("element skipped: {msg}"))),
                     }
@@ -197,6 +212,16 @@ impl Snapshot {
 }
 
 /// Splits `{"Key": [ ... ]}` into raw elements without deserializing them.
+/// The raw text of the object at the dotted path `outer` (`DistributionList`) of a response.
+fn descend<'a>(text: &'a str, outer: &str) -> Result<&'a str, ReadError> {
+    let mut cur = text;
+    for k in outer.split('.') {
+        let map: HashMap<String, &'a RawValue> = serde_json::from_str(cur).map_err(|e| json_err(&e))?;
+        cur = map.get(k).ok_or_else(|| ReadError::MissingKey(outer.to_string()))?.get();
+    }
+    Ok(cur)
+}
+
 pub(crate) fn raw_list<'a>(text: &'a str, key: &str) -> Result<Vec<&'a RawValue>, ReadError> {
     let top: HashMap<String, &'a RawValue> = serde_json::from_str(text).map_err(|e| json_err(&e))?;
     let raw = top.get(key).ok_or_else(|| ReadError::MissingKey(key.to_string()))?;

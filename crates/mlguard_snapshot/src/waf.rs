@@ -412,22 +412,7 @@ impl ApiIntegration {
     }
 }
 
-/// `cloudfront list-distributions`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DistributionListResponse {
-    #[serde(default)]
-    pub distribution_list: DistributionList,
-}
-
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct DistributionList {
-    #[serde(default)]
-    pub items: Vec<Distribution>,
-}
-
-/// One distribution summary.
+/// One element of `cloudfront list-distributions` `DistributionList.Items`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Distribution {
