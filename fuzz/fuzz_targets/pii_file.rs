@@ -1,6 +1,10 @@
 //! Feeds arbitrary bytes to the sensitive-data readers as a file (format decided by content:
-//! CSV, JSON, JSON Lines, text, gzip of any), scans it with every managed identifier, and
-//! redacts it under the default policy. Nothing may panic. Run: `cargo fuzz run pii_file`.
+//! CSV, JSON, JSON Lines, Parquet, text, gzip of any), scans it with every managed identifier,
+//! and redacts it under the default policy. Nothing may panic. Run: `cargo fuzz run pii_file`.
+//! Parquet inputs (`PAR1...`) reach the `parquet` crate, which asserts on some damaged files;
+//! `mlguard_pii` catches those panics, but libFuzzer's panic hook aborts before the unwind, so
+//! such an input shows here as a crash (`crates/mlguard_pii/tests/parquet.rs` covers the
+//! catching).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;

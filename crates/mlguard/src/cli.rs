@@ -24,8 +24,14 @@ struct Cli {
 enum Cmd {
     /// Audit a snapshot with every control and report findings.
     Audit {
-        /// The snapshot directory (<account>/<region>/<service>/<command>.json).
-        snapshot: PathBuf,
+        /// The snapshot directory (<account>/<region>/<service>/<command>.json); with --live, none.
+        #[arg(required_unless_present = "live", conflicts_with = "live")]
+        snapshot: Option<PathBuf>,
+        /// Collect from AWS into a temporary directory (as `mlguard collect` does) and audit that.
+        #[arg(long)]
+        live: bool,
+        #[command(flatten)]
+        live_args: crate::live::LiveArgs,
         /// table, json, sarif, asff or html.
         #[arg(long, default_value = "table")]
         format: String,
@@ -48,6 +54,9 @@ enum Cmd {
         #[arg(long)]
         timings: bool,
     },
+    /// Read an AWS account with the AWS SDK (read-only) into a snapshot directory, with a
+    /// manifest.json of what could not be read.
+    Collect(crate::live::CollectArgs),
     /// Answer one reachability question, hop by hop.
     Reach {
         snapshot: PathBuf,
@@ -112,9 +121,19 @@ pub fn all_rules() -> Vec<&'static RuleDoc> {
 pub fn run() -> Result<u8> {
     let cli = Cli::parse();
     match cli.cmd {
-        Cmd::Audit { snapshot, format, fail_on, output, config, team_tag, ml_tags, timings } => {
+        Cmd::Audit { snapshot, live, live_args, format, fail_on, output, config, team_tag, ml_tags, timings } => {
             let format: Format = format.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
             let fail_on: Severity = fail_on.parse()?;
+            // Kept alive until the audit is written; removed afterwards.
+            let temp = if live { Some(crate::live::TempSnapshot::new()?) } else { None };
+            let snapshot = match (&temp, snapshot) {
+                (Some(t), _) => {
+                    crate::live::collect_into(&live_args, &t.0)?;
+                    t.0.clone()
+                }
+                (None, Some(s)) => s,
+                (None, None) => bail!("give a snapshot directory, or --live"),
+            };
             let (cfg, cfg_file) = load_config(&snapshot, config.as_deref())?;
             let ml = MlOptions {
                 ml_tag_keys: if ml_tags.is_empty() { cfg.ml.compute_tags.clone() } else { ml_tags },
@@ -150,6 +169,7 @@ pub fn run() -> Result<u8> {
                 None => bail!("unknown rule `{rule_id}`; `mlguard rules` lists them"),
             }
         }
+        Cmd::Collect(a) => crate::live::run_collect(a),
         Cmd::Can(a) => crate::can::run(a),
         Cmd::Scan(a) => crate::scan::run_scan(a),
         Cmd::Redact(a) => crate::scan::run_redact(a),
@@ -229,6 +249,7 @@ fn audit(path: &Path, format: Format, fail_on: Severity, output: Option<&Path>, 
     rep.diagnostics.extend(l.net.diagnostics.iter().cloned());
     rep.diagnostics.extend(posture_notes);
     rep.diagnostics.extend(suppression_notes);
+    rep.diagnostics.extend(crate::gaps::not_evaluated(&l.inv, &rep.rules));
     rep.sort();
     let usable = !l.net.vpcs.is_empty() || !l.inv.sagemaker.notebook_instances.is_empty();
     let t_write = std::time::Instant::now();

@@ -6,6 +6,8 @@
 mod can;
 mod cli;
 mod detect;
+mod gaps;
+mod live;
 mod scan;
 
 // The analyses allocate many small strings (explanations, ids); mimalloc is markedly faster

@@ -40,7 +40,7 @@ pub struct ScanArgs {
 
 #[derive(Args)]
 pub struct RedactArgs {
-    /// The file to redact (CSV/TSV, JSON, JSON Lines or text, optionally gzip).
+    /// The file to redact (CSV/TSV, JSON, JSON Lines, Parquet or text, optionally gzip).
     input: PathBuf,
     /// Where the redacted copy goes; written to a temporary file and renamed into place.
     #[arg(long)]
@@ -54,6 +54,10 @@ pub struct RedactArgs {
     /// A gitleaks rule file, as for `scan`.
     #[arg(long)]
     gitleaks: Option<PathBuf>,
+    /// Undo the policy's `tokenize` (same policy, same key): restores the original values;
+    /// what the other operators removed cannot come back.
+    #[arg(long)]
+    reverse: bool,
 }
 
 fn build_scanner(identifiers: Option<&Path>, gl: Option<&Path>, diags: &mut Vec<Diagnostic>) -> Result<Scanner> {
@@ -178,12 +182,27 @@ pub fn run_redact(a: RedactArgs) -> Result<u8> {
     }
     let policy = match &a.policy {
         Some(p) => redact::Policy::load(p)?,
+        None if a.reverse => bail!("`--reverse` needs the `--policy` that tokenized the file"),
         None => redact::Policy::default(),
     };
+    if a.reverse && !policy.uses(redact::Op::Tokenize) {
+        bail!("`--reverse` undoes `tokenize`, which the policy does not use");
+    }
+    let policy = if a.reverse { policy.reversed() } else { policy };
     if a.input == a.out {
         bail!("`--out` must differ from the input `{}`", a.input.display());
     }
     let stats = redact::redact_file(&scanner, &policy, &a.input, &a.out)?;
+    if stats.tokenize_fallbacks > 0 {
+        eprintln!("warning: {} values could not be tokenized (too short for FF1, or not of their type) and were starred instead", stats.tokenize_fallbacks);
+    }
+    if stats.nulled > 0 {
+        eprintln!("warning: {} integer cells (Parquet) got a replacement that is not an integer and were written as null (0 where the column is required)", stats.nulled);
+    }
+    if a.reverse {
+        eprintln!("restored {} values; wrote `{}`", stats.values_changed, a.out.display());
+        return Ok(0);
+    }
     eprintln!(
         "redacted {} detections in {} values, dropped {} columns; wrote `{}`",
         stats.detections,

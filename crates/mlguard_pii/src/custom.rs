@@ -95,6 +95,7 @@ pub fn parse(text: &str, file: &str, json: bool) -> Result<Vec<Identifier>, Erro
             ignore_words: r.ignore_words,
             validator: Validator::None,
             severity_levels: levels,
+            shape: crate::ident::Shape::Plain,
         });
     }
     Ok(out)

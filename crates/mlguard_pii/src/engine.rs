@@ -1,28 +1,41 @@
-//! The scanner: two multi-pattern regex sets over a batch of values, validators, keywords.
+//! The scanner: multi-pattern lazy DFAs over a batch of values, validators, keywords.
 //!
 //! Values (lines, cells, JSON leaves) are appended to a [`Batch`], one after the other,
 //! each followed by `\n`, so one pass of a lazy DFA over the whole batch finds candidates
 //! for many identifiers at once (`regex_automata::meta::Regex` with many patterns; its
 //! lazy-DFA cache is raised from the default so the union of patterns does not thrash it).
-//! Identifiers that need no keyword form the *always* set, run over every value.
-//! Identifiers that need a keyword form the *gated* set: one Aho-Corasick automaton over
-//! all their keywords (with `_`, `-`, `.` variants) marks the values where a keyword occurs,
-//! together with the identifiers it unlocks (a bitmask), and values whose column name or
-//! JSON path holds a keyword; the gated set runs only over marked values, and a candidate
-//! counts only if its own keyword is within `max_distance` characters before it (Macie: 30)
-//! or in the context. A candidate that fails its validator is retried as every other
-//! pattern that matches at the same place (found in one anchored all-matches pass), so a
-//! 9-digit number that is not an SSN can still be a routing number.
+//!
+//! Identifiers that need no keyword (*always*) run over every value as a few *streams*:
+//! one union of most of them, which also holds the keywords of the keyword-gated
+//! identifiers as extra patterns, and e-mail addresses on their own (found from their
+//! `@`). Each stream finds its next detection; the leftmost is taken (the first in priority
+//! order at the same place), and streams whose next detection started inside it search
+//! again from its end, so the result is what one leftmost-first search over all of them
+//! would give. A candidate that fails its validator is retried as every other pattern of
+//! its stream that matches at the same place (one anchored all-matches search), so a
+//! 9-digit number that is not an SSN can still be a routing number; then the search goes
+//! on one byte further.
+//!
+//! A keyword found on the way marks its value with the gated identifiers it unlocks (a
+//! bitmask); so do a column name or JSON path holding one. Keywords inside a detection
+//! of the union, which its search steps over, are found by an Aho-Corasick search of that
+//! detection. Identifiers that need a keyword (*gated*) then run, one regex each, only on
+//! marked values and only if their bit is set; a candidate counts only if its own keyword
+//! is within `max_distance` characters before it (Macie: 30) or in the context.
+//!
+//! Person names and street lines ([`Shape`]) are always-identifiers whose validators
+//! judge the words and the context and set the detection's [`Confidence`]; a street line
+//! and a postcode just after it are joined into one address.
 //!
 //! gitleaks rules are gated the way gitleaks gates them: one Aho-Corasick automaton over
 //! all rules' keywords runs over the batch, and a rule's regex runs only on the values
 //! where one of its keywords occurs.
 
 use crate::gitleaks::{self, Allow, Rule};
-use crate::ident::{normalize_keyword, Category, Identifier, KeywordRule, Origin, Validator};
+use crate::ident::{normalize_keyword, Category, Confidence, Identifier, KeywordRule, Origin, Shape, Validator};
 use crate::validate;
 use crate::Error;
-use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use aho_corasick::AhoCorasick;
 use regex_automata::util::syntax;
 use regex_automata::{meta, Anchored, Input, MatchKind, PatternSet};
 
@@ -92,6 +105,20 @@ impl Batch {
         self.segs.get(seg).map(|s| &self.buf[s.start..s.end]).unwrap_or(&[])
     }
 
+    /// The value holding `pos`, looked for from value `hint` onwards first (searches move forward).
+    fn seg_at_from(&self, pos: usize, hint: usize) -> Option<usize> {
+        for i in hint..hint + 8 {
+            let s = self.segs.get(i)?;
+            if pos < s.start {
+                break;
+            }
+            if pos < s.end {
+                return Some(i);
+            }
+        }
+        self.seg_at(pos)
+    }
+
     fn seg_at(&self, pos: usize) -> Option<usize> {
         let i = self.segs.partition_point(|g| g.start <= pos);
         if i == 0 {
@@ -106,6 +133,8 @@ impl Batch {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hit {
     pub ident: usize,
+    /// How the detection was found ([`Confidence`]): `High` but for names and addresses.
+    pub confidence: Confidence,
     pub seg: usize,
     /// Byte offsets inside the value.
     pub start: usize,
@@ -137,14 +166,20 @@ struct Gitleaks {
 pub struct Scanner {
     /// Every identifier: the regex-set ones first, then one per gitleaks rule.
     pub idents: Vec<Identifier>,
-    /// Identifiers that need no keyword: run over every value.
-    always: Option<Group>,
-    /// Identifiers that need a keyword: run only on values where one of their keywords
-    /// occurs (Aho-Corasick over the batch) or whose context (column, JSON path) has one.
-    gated: Option<Group>,
+    /// Identifiers that need no keyword, run over every value: a few multi-pattern groups
+    /// (streams) whose detections are merged as one leftmost-first search would find them.
+    always: Vec<Group>,
+    /// Identifiers that need a keyword, one regex each: run only on values where one of
+    /// their keywords occurs (Aho-Corasick over the batch's normalised copy) or whose
+    /// context (column, JSON path) has one, and only those whose keyword is there.
+    gated: Vec<Single>,
+    /// Every keyword as it may be written, for the window search inside detections.
     gate: Option<AhoCorasick>,
-    /// Per gate pattern, the gated patterns it unlocks (bit = position in the gated group).
+    /// Per gate pattern, the gated identifiers it unlocks (bit = position in `gated`, 63 and
+    /// above share bit 63).
     gate_masks: Vec<u64>,
+    /// The longest keyword.
+    gate_len: usize,
     /// Normalised keywords of the gated identifiers with their pattern bit, for contexts.
     gate_words: Vec<(String, u64)>,
     gl: Option<Gitleaks>,
@@ -156,6 +191,16 @@ struct Group {
     all: meta::Regex,
     /// Pattern id -> identifier index.
     ids: Vec<usize>,
+    /// Keyword patterns follow the identifiers' (ids from `ids.len()`): a match marks its
+    /// value with the gated identifiers it unlocks (bit masks, one per keyword pattern).
+    kw_masks: Vec<u64>,
+}
+
+/// One keyword-gated identifier.
+struct Single {
+    re: meta::Regex,
+    /// Identifier index.
+    id: usize,
 }
 
 struct GroupCache {
@@ -165,11 +210,12 @@ struct GroupCache {
 }
 
 impl Group {
-    fn build(idents: &[Identifier], ids: Vec<usize>) -> Result<Option<Group>, Error> {
-        if ids.is_empty() {
+    fn build(idents: &[Identifier], ids: Vec<usize>, keywords: &[(String, u64)]) -> Result<Option<Group>, Error> {
+        if ids.is_empty() && keywords.is_empty() {
             return Ok(None);
         }
-        let pats: Vec<&str> = ids.iter().map(|&i| idents[i].pattern.as_str()).collect();
+        let kw_pats: Vec<String> = keywords.iter().map(|(k, _)| keyword_pattern(k)).collect();
+        let pats: Vec<&str> = ids.iter().map(|&i| idents[i].pattern.as_str()).chain(kw_pats.iter().map(String::as_str)).collect();
         let build = |p: &[&str], kind: MatchKind| {
             meta::Regex::builder()
                 .syntax(syntax::Config::new().unicode(false).utf8(false))
@@ -189,41 +235,114 @@ impl Group {
                 return Err(Error::Identifier { name: "(all)".into(), message: "the identifiers do not compile together".into() });
             }
         };
-        Ok(Some(Group { re, all, ids }))
+        // Two keywords can match at one place only if one is a prefix of the other; a
+        // leftmost-first search reports one of them, which then unlocks both.
+        let kw_masks = keywords.iter().map(|(k, _)| keywords.iter().filter(|(k2, _)| k.starts_with(k2.as_str()) || k2.starts_with(k.as_str())).fold(0, |a, (_, b)| a | b)).collect();
+        Ok(Some(Group { re, all, ids, kw_masks }))
     }
 
     fn cache(&self) -> GroupCache {
-        GroupCache { re: self.re.create_cache(), all: self.all.create_cache(), set: PatternSet::new(self.ids.len()) }
+        GroupCache { re: self.re.create_cache(), all: self.all.create_cache(), set: PatternSet::new(self.ids.len() + self.kw_masks.len()) }
     }
 }
 
 /// Per-thread search state.
 pub struct Cache {
-    always: Option<GroupCache>,
-    gated: Option<GroupCache>,
+    always: Vec<GroupCache>,
+    /// Per always-stream: its next detection.
+    heads: Vec<Option<Cand>>,
+    gated: Vec<meta::Cache>,
     marks: Vec<u64>,
+    /// The value being searched by gated identifiers, lowercased with `_`, `-`, `.` read as spaces.
     low: Vec<u8>,
     pairs: Vec<(usize, usize)>,
+    /// Per gated identifier allowed in a value: its next accepted match (batch offsets).
+    next: Vec<Next>,
+}
+
+/// A detection of an always-stream, in batch offsets.
+#[derive(Clone, Copy)]
+struct Cand {
+    s: usize,
+    e: usize,
+    seg: usize,
+    ident: usize,
+    confidence: Confidence,
+}
+
+#[derive(Clone, Copy)]
+struct Next {
+    pos: usize,
+    /// `None` once the identifier has no further match in the value.
+    span: Option<(usize, usize, Confidence)>,
+}
+
+/// The bit of the gated identifier at `pos`.
+fn gate_bit(pos: usize) -> u64 {
+    1u64 << pos.min(63)
+}
+
+/// How keyword search sees a byte: ASCII lowercase, `_`, `-`, `.` as spaces.
+fn norm_byte(b: u8) -> u8 {
+    match b {
+        b'_' | b'-' | b'.' => b' ',
+        _ => b.to_ascii_lowercase(),
+    }
 }
 
 /// The lazy DFA cache: the default (2 MiB) is too small for the union of all patterns.
 const DFA_CACHE: usize = 32 << 20;
+
+/// A normalised keyword as a pattern over raw text: ASCII case-insensitive, a space
+/// matching any of ` `, `_`, `-`, `.`.
+fn keyword_pattern(k: &str) -> String {
+    let mut p = String::from("(?i:");
+    for c in k.chars() {
+        if c == ' ' {
+            p.push_str(r"[ _.\-]");
+        } else {
+            p.push_str(&regex::escape(c.encode_utf8(&mut [0; 4])));
+        }
+    }
+    p.push(')');
+    p
+}
+
+/// One keyword-gated identifier's regex, with the same syntax as the regex sets. It runs
+/// on one value at a time, mostly short ones, where a literal prefilter costs more than
+/// it saves: none is used.
+fn single(pattern: &str) -> Result<meta::Regex, Box<meta::BuildError>> {
+    meta::Regex::builder()
+        .syntax(syntax::Config::new().unicode(false).utf8(false))
+        .configure(meta::Config::new().match_kind(MatchKind::LeftmostFirst).utf8_empty(false).auto_prefilter(false).hybrid_cache_capacity(DFA_CACHE).nfa_size_limit(Some(64 << 20)))
+        .build(pattern)
+        .map_err(Box::new)
+}
 
 impl Scanner {
     pub fn new(opts: Options) -> Result<Scanner, Error> {
         let mut idents = if opts.managed { crate::ident::managed() } else { Vec::new() };
         idents.extend(opts.custom);
         let (gated_ids, always_ids): (Vec<usize>, Vec<usize>) = (0..idents.len()).partition(|&i| idents[i].keyword_rule == KeywordRule::Always);
-        let always = Group::build(&idents, always_ids)?;
-        let gated = Group::build(&idents, gated_ids.clone())?;
-        // Keyword variants as they may be written: `date of birth`, `date_of_birth`, `date-of-birth`, `date.of.birth`.
-        // Each variant maps to the gated patterns (bit = position in the gated group) it unlocks.
+        // E-mail addresses run on their own: alone, the regex engine finds them from their `@`
+        // (a reverse search from a fast literal scan), while in the union every word could
+        // start one. Everything else runs as one multi-pattern lazy DFA.
+        let (solo, rest): (Vec<usize>, Vec<usize>) = always_ids.iter().partition(|&&i| idents[i].origin == Origin::Managed && idents[i].name == "EMAIL_ADDRESS");
+        let mut gated = Vec::with_capacity(gated_ids.len());
+        for &i in &gated_ids {
+            let re = single(&idents[i].pattern).map_err(|e| Error::Identifier { name: idents[i].name.clone(), message: e.to_string() })?;
+            gated.push(Single { re, id: i });
+        }
+        // Keywords of the gated identifiers are patterns of the main multi-pattern search (no
+        // extra pass over the data); a keyword inside a detection of an always-identifier,
+        // which that search steps over, is found by `gate` afterwards. Each keyword maps to
+        // the gated identifiers (bits) it unlocks.
         let mut variants: Vec<(String, u64)> = Vec::new();
         for (pos, &i) in gated_ids.iter().enumerate() {
-            let bit = if pos < 64 { 1u64 << pos } else { 0 };
             for k in &idents[i].keywords {
-                for sep in [" ", "_", "-", "."] {
-                    variants.push((k.replace(' ', sep), bit));
+                let k: String = k.bytes().map(|b| char::from(norm_byte(b))).collect();
+                if !k.is_empty() {
+                    variants.push((k, gate_bit(pos)));
                 }
             }
         }
@@ -235,20 +354,34 @@ impl Scanner {
                 _ => merged.push((v, b)),
             }
         }
-        let gate_masks: Vec<u64> = merged.iter().map(|(_, b)| *b).collect();
-        let variants: Vec<String> = merged.into_iter().map(|(v, _)| v).collect();
+        let mut always = Vec::new();
+        if let Some(g) = Group::build(&idents, rest, &merged)? {
+            always.push(g);
+        }
+        if let Some(g) = Group::build(&idents, solo, &[])? {
+            always.push(g);
+        }
+        let gate_len = merged.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        // For the window search: every way a keyword may be written (`date_of_birth` ...).
+        let mut written: Vec<(String, u64)> = Vec::new();
+        for (k, b) in &merged {
+            for sep in [" ", "_", "-", "."] {
+                written.push((k.replace(' ', sep), *b));
+            }
+        }
+        written.sort();
+        written.dedup();
+        let gate_masks: Vec<u64> = written.iter().map(|(_, b)| *b).collect();
+        let variants: Vec<String> = written.into_iter().map(|(v, _)| v).collect();
         let gate_words: Vec<(String, u64)> = gated_ids
             .iter()
             .enumerate()
-            .flat_map(|(pos, &i)| {
-                let bit = if pos < 64 { 1u64 << pos } else { 0 };
-                idents[i].keywords.iter().map(move |k| (k.clone(), bit))
-            })
+            .flat_map(|(pos, &i)| idents[i].keywords.iter().map(move |k| (k.clone(), gate_bit(pos))))
             .collect();
         let gate = if variants.is_empty() {
             None
         } else {
-            Some(AhoCorasick::builder().ascii_case_insensitive(true).kind(Some(AhoCorasickKind::DFA)).build(&variants).map_err(|e| Error::Identifier { name: "keywords".into(), message: e.to_string() })?)
+            Some(AhoCorasick::builder().ascii_case_insensitive(true).build(&variants).map_err(|e| Error::Identifier { name: "keywords".into(), message: e.to_string() })?)
         };
         let gl = match opts.gitleaks {
             None => None,
@@ -268,7 +401,8 @@ impl Scanner {
                         max_distance: 0,
                         ignore_words: Vec::new(),
                         validator: Validator::None,
-                                    severity_levels: Vec::new(),
+                        severity_levels: Vec::new(),
+                        shape: crate::ident::Shape::Plain,
                     });
                     if r.keywords.is_empty() {
                         always.push(ri);
@@ -293,33 +427,35 @@ impl Scanner {
                 Some(Gitleaks { rules: loaded.rules, global: loaded.global, ac, by_keyword, always, base })
             }
         };
-        Ok(Scanner { idents, always, gated, gate, gate_masks, gate_words, gl })
+        Ok(Scanner { idents, always, gated, gate, gate_masks, gate_len, gate_words, gl })
     }
 
     pub fn cache(&self) -> Cache {
-        Cache { always: self.always.as_ref().map(Group::cache), gated: self.gated.as_ref().map(Group::cache), low: Vec::new(), pairs: Vec::new(), marks: Vec::new() }
+        Cache { always: self.always.iter().map(Group::cache).collect(), heads: Vec::new(), gated: self.gated.iter().map(|g| g.re.create_cache()).collect(), low: Vec::new(), pairs: Vec::new(), marks: Vec::new(), next: Vec::new() }
     }
 
-    fn has_keyword(&self, id: &Identifier, value: &[u8], start: usize, ctx: Option<&str>, low: &mut Vec<u8>) -> bool {
+    /// Whether one of the identifier's keywords is in the context or within its maximum
+    /// distance before `start`; `low` is the value normalised with [`norm_byte`].
+    fn has_keyword(&self, id: &Identifier, low: &[u8], start: usize, ctx: Option<&str>) -> bool {
         if let Some(c) = ctx {
             if id.keywords.iter().any(|k| c.contains(k.as_str())) {
                 return true;
             }
         }
         let from = start.saturating_sub(id.max_distance);
-        low.clear();
-        low.extend(value[from..start].iter().map(|&b| match b {
-            b'_' | b'-' | b'.' => b' ',
-            _ => b.to_ascii_lowercase(),
-        }));
-        id.keywords.iter().any(|k| gitleaks::contains(low, k.as_bytes()))
+        let Some(before) = low.get(from..start) else { return false };
+        id.keywords.iter().any(|k| gitleaks::contains(before, k.as_bytes()))
     }
 
     /// Checks a candidate `value[s..e]` for identifier `i`; returns the reported span.
-    fn accept(&self, i: usize, value: &[u8], s: usize, e: usize, ctx: Option<&str>, low: &mut Vec<u8>) -> Option<(usize, usize)> {
+    /// `low` is the value normalised with [`norm_byte`] (only read for identifiers that need a keyword).
+    fn accept(&self, i: usize, value: &[u8], s: usize, e: usize, ctx: Option<&str>, low: &[u8]) -> Option<(usize, usize, Confidence)> {
         let id = &self.idents[i];
         if s >= e || e > value.len() {
             return None;
+        }
+        if matches!(id.shape, Shape::Name | Shape::Street) {
+            return self.accept_shaped(id, value, s, e, ctx);
         }
         let before = s.checked_sub(1).and_then(|p| value.get(p)).copied();
         let after = value.get(e).copied();
@@ -396,10 +532,46 @@ impl Scanner {
             KeywordRule::Never => false,
             KeywordRule::Always => true,
         };
-        if need && !self.has_keyword(id, value, s, ctx, low) {
+        if need && !self.has_keyword(id, low, s, ctx) {
             return None;
         }
-        Some((s, e))
+        let conf = if id.shape == Shape::Postcode { Confidence::Medium } else { Confidence::High };
+        Some((s, e, conf))
+    }
+
+    /// Names and street lines: whole words only; the confidence says whether a keyword or
+    /// the context backed the pattern (see [`Confidence`]).
+    fn accept_shaped(&self, id: &Identifier, value: &[u8], s: usize, e: usize, ctx: Option<&str>) -> Option<(usize, usize, Confidence)> {
+        let letter = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii_alphanumeric() || b >= 0x80);
+        if letter(s.checked_sub(1).and_then(|p| value.get(p))) || letter(value.get(e)) {
+            return None;
+        }
+        let context = self.shaped_context(id, value, s, ctx);
+        match id.shape {
+            Shape::Name => validate::name(&value[s..e], context).map(|(a, b, c)| (s + a, s + b, c)),
+            _ => Some((s, e, validate::street(context))),
+        }
+    }
+
+    /// Whether a name or address keyword is in the context (column name, JSON path) or
+    /// within the identifier's distance before `start`. A column or path element that names
+    /// something else (`file_name`, `company_name`, `hostname` ...) does not count.
+    fn shaped_context(&self, id: &Identifier, value: &[u8], start: usize, ctx: Option<&str>) -> bool {
+        const NOT_PEOPLE: &[&str] = &["file", "company", "product", "host", "domain", "bucket", "table", "column", "business", "brand", "model", "app", "service", "org", "team", "project", "street", "city", "town", "country", "state", "region", "display", "user name", "username", "screen"];
+        if let Some(c) = ctx {
+            let other = id.shape == Shape::Name && NOT_PEOPLE.iter().any(|n| c.contains(n));
+            if !other && id.keywords.iter().any(|k| c.contains(k.as_str())) {
+                return true;
+            }
+        }
+        let from = start.saturating_sub(id.max_distance);
+        let mut buf = [0u8; 64];
+        let Some(before) = value.get(from..start) else { return false };
+        let n = before.len().min(buf.len());
+        for (d, &b) in buf.iter_mut().zip(&before[before.len() - n..]) {
+            *d = norm_byte(b);
+        }
+        id.keywords.iter().any(|k| gitleaks::contains(&buf[..n], k.as_bytes()))
     }
 
     /// Scans every value of a batch; hits are appended to `out` in value order.
@@ -408,6 +580,28 @@ impl Scanner {
         self.scan_multi(cache, batch, out);
         self.scan_gitleaks(cache, batch, out);
         out[first..].sort_by_key(|h| (h.seg, h.start, h.ident));
+        self.join_addresses(out, first);
+    }
+
+    /// A street line and a postcode up to 40 bytes after it (`1 Main St, Springfield, IL
+    /// 62701`) are one address: one detection over both, at the higher confidence.
+    fn join_addresses(&self, out: &mut Vec<Hit>, first: usize) {
+        let is_addr = |h: &Hit| self.idents.get(h.ident).is_some_and(|i| matches!(i.shape, Shape::Street | Shape::Postcode));
+        let mut w = first;
+        for r in first..out.len() {
+            let h = out[r];
+            if w > first {
+                let p = &mut out[w - 1];
+                if p.seg == h.seg && is_addr(p) && is_addr(&h) && h.start <= p.end + 40 {
+                    p.end = p.end.max(h.end);
+                    p.confidence = p.confidence.max(h.confidence);
+                    continue;
+                }
+            }
+            out[w] = h;
+            w += 1;
+        }
+        out.truncate(w);
     }
 
     fn ctx(batch: &Batch, seg: usize) -> Option<&str> {
@@ -416,110 +610,205 @@ impl Scanner {
     }
 
     fn scan_multi(&self, cache: &mut Cache, batch: &Batch, out: &mut Vec<Hit>) {
-        if let (Some(g), Some(c)) = (self.always.as_ref(), cache.always.as_mut()) {
-            self.scan_group(g, c, &mut cache.low, batch, 0, batch.buf.len(), None, out);
-        }
-        let (Some(g), Some(c)) = (self.gated.as_ref(), cache.gated.as_mut()) else { return };
         let marks = &mut cache.marks;
         marks.clear();
         marks.resize(batch.segs.len(), 0);
-        let mut any = false;
-        if let Some(ac) = &self.gate {
-            for m in ac.find_iter(batch.buf.as_slice()) {
-                if let Some(si) = batch.seg_at(m.start()) {
-                    marks[si] |= self.gate_masks.get(m.pattern().as_usize()).copied().unwrap_or(u64::MAX);
-                    any = true;
+        if !self.gated.is_empty() {
+            let ctx_mask: Vec<u64> = batch.contexts.iter().map(|c| self.gate_words.iter().filter(|(k, _)| c.contains(k.as_str())).fold(0, |a, (_, b)| a | b)).collect();
+            if ctx_mask.iter().any(|&b| b != 0) {
+                for (si, seg) in batch.segs.iter().enumerate() {
+                    marks[si] |= ctx_mask.get(seg.ctx as usize).copied().unwrap_or(0);
                 }
             }
         }
-        let ctx_mask: Vec<u64> = batch.contexts.iter().map(|c| self.gate_words.iter().filter(|(k, _)| c.contains(k.as_str())).fold(0, |a, (_, b)| a | b)).collect();
-        if ctx_mask.iter().any(|&b| b != 0) {
-            for (si, seg) in batch.segs.iter().enumerate() {
-                let m = ctx_mask.get(seg.ctx as usize).copied().unwrap_or(0);
-                if m != 0 {
-                    marks[si] |= m;
-                    any = true;
-                }
-            }
-        }
-        if !any {
+        self.scan_always(&mut cache.always, &mut cache.heads, &mut cache.marks, batch, out);
+        if self.gated.is_empty() {
             return;
         }
-        let marks = std::mem::take(&mut cache.marks);
-        let mut si = 0;
-        while si < batch.segs.len() {
-            if marks[si] == 0 {
-                si += 1;
-                continue;
+        for si in 0..batch.segs.len() {
+            let mask = cache.marks[si];
+            if mask != 0 {
+                let seg = batch.segs[si];
+                cache.low.clear();
+                cache.low.extend(batch.buf[seg.start..seg.end].iter().map(|&b| norm_byte(b)));
+                self.scan_gated(&mut cache.gated, &cache.low, &mut cache.next, batch, si, mask, out);
             }
-            // A run of marked values is searched in one go.
-            let mut sj = si;
-            while sj + 1 < batch.segs.len() && marks[sj + 1] != 0 {
-                sj += 1;
-            }
-            self.scan_group(g, c, &mut cache.low, batch, batch.segs[si].start, batch.segs[sj].end, Some(&marks), out);
-            si = sj + 1;
         }
-        cache.marks = marks;
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn scan_group(&self, g: &Group, c: &mut GroupCache, low: &mut Vec<u8>, batch: &Batch, from: usize, to: usize, marks: Option<&[u64]>, out: &mut Vec<Hit>) {
-        // Whether pattern `p` may match in value `si`: for the gated group, one of its keywords is in or around the value.
-        let allowed = |si: usize, p: usize| match marks {
-            None => true,
-            Some(m) => p >= 64 || m.get(si).is_some_and(|&x| x & (1u64 << p) != 0),
-        };
+    /// The identifiers that need no keyword, over the whole batch. Positions are taken left
+    /// to right; at each, the identifiers matching there are tried in priority order, and
+    /// after a detection the search goes on at its end. Each stream finds its own next
+    /// detection; the leftmost (then the first in priority order) is taken, and streams
+    /// whose next detection started inside it search again from its end.
+    /// Keywords met on the way mark their values in `marks`.
+    fn scan_always(&self, caches: &mut [GroupCache], heads: &mut Vec<Option<Cand>>, marks: &mut [u64], batch: &Batch, out: &mut Vec<Hit>) {
+        heads.clear();
+        for (g, c) in self.always.iter().zip(caches.iter_mut()) {
+            heads.push(self.next_always(g, c, marks, batch, 0, 0));
+        }
+        loop {
+            let mut best: Option<(usize, Cand)> = None;
+            for (k, h) in heads.iter().enumerate() {
+                if let Some(h) = h {
+                    if best.is_none_or(|(_, b)| (h.s, h.ident) < (b.s, b.ident)) {
+                        best = Some((k, *h));
+                    }
+                }
+            }
+            let Some((k, b)) = best else { break };
+            let seg = batch.segs[b.seg];
+            out.push(Hit { ident: b.ident, confidence: b.confidence, seg: b.seg, start: b.s - seg.start, end: b.e - seg.start });
+            let cursor = b.e.max(b.s + 1);
+            // Keywords starting inside a detection of the stream that has the keywords: its
+            // search steps over them.
+            if k == 0 && self.always.first().is_some_and(|g| !g.kw_masks.is_empty()) {
+                if let Some(ac) = &self.gate {
+                    let hay = &batch.buf[b.s..(b.e + self.gate_len).min(seg.end).max(b.e)];
+                    if hay[..b.e - b.s].iter().any(|c| c.is_ascii_alphabetic() || *c == b'#') {
+                        for m in ac.find_overlapping_iter(hay) {
+                            if m.start() < b.e - b.s {
+                                marks[b.seg] |= self.gate_masks.get(m.pattern().as_usize()).copied().unwrap_or(u64::MAX);
+                            }
+                        }
+                    }
+                }
+            }
+            for (j, ((g, c), h)) in self.always.iter().zip(caches.iter_mut()).zip(heads.iter_mut()).enumerate() {
+                if let Some(old) = h.filter(|h| h.s < cursor) {
+                    // The keyword stream searches on from where it stopped, so that it sees the
+                    // keywords inside another stream's detection; what starts before `cursor` is
+                    // dropped there.
+                    let from = if j == 0 && k != 0 && !g.kw_masks.is_empty() { old.s + 1 } else { cursor };
+                    *h = self.next_always(g, c, marks, batch, from, cursor);
+                }
+            }
+        }
+    }
+
+    /// The next detection of one always-stream starting at or after `min_start`, searching
+    /// from `from`; keywords on the way mark their values.
+    fn next_always(&self, g: &Group, c: &mut GroupCache, marks: &mut [u64], batch: &Batch, from: usize, min_start: usize) -> Option<Cand> {
+        let nv = g.ids.len();
+        let mut hint = batch.segs.partition_point(|g| g.end <= from);
         let hay = batch.buf.as_slice();
+        let to = hay.len();
         let mut at = from;
         while at < to {
-            let Some(m) = g.re.search_with(&mut c.re, &Input::new(hay).range(at..to)) else { break };
+            let m = g.re.search_with(&mut c.re, &Input::new(hay).range(at..to))?;
             let (s, e) = (m.start(), m.end());
-            let Some(si) = batch.seg_at(s) else {
+            let Some(si) = batch.seg_at_from(s, hint) else {
                 at = s + 1;
                 continue;
             };
+            hint = si;
             let seg = batch.segs[si];
             let value = &hay[seg.start..seg.end];
             let ctx = Self::ctx(batch, si);
             let pid = m.pattern().as_usize();
+            if pid >= nv {
+                // A keyword: only marks its value (nothing else starts here, as identifiers come first).
+                marks[si] |= g.kw_masks.get(pid - nv).copied().unwrap_or(u64::MAX);
+                at = s + 1;
+                continue;
+            }
             let mut found = None;
             let in_seg = e <= seg.end;
-            if in_seg && e > s && allowed(si, pid) {
-                found = self.accept(g.ids[pid], value, s - seg.start, e - seg.start, ctx, low).map(|sp| (g.ids[pid], sp));
+            if in_seg && e > s {
+                found = self.accept(g.ids[pid], value, s - seg.start, e - seg.start, ctx, &[]).map(|sp| (g.ids[pid], sp));
             }
-            // Is any other pattern possible here at all?
-            let others = match marks {
-                None => true,
-                Some(m) => m.get(si).is_some_and(|&x| pid >= 64 || x & !(1u64 << pid) != 0),
-            };
-            if found.is_none() && others {
+            if found.is_none() && nv + g.kw_masks.len() > 1 {
                 // Every other pattern that matches at the same place, in priority order.
                 c.set.clear();
                 g.all.which_overlapping_matches_with(&mut c.all, &Input::new(hay).range(s..seg.end).anchored(Anchored::Yes), &mut c.set);
                 for q in c.set.iter() {
+                    if q.as_usize() >= nv {
+                        marks[si] |= g.kw_masks.get(q.as_usize() - nv).copied().unwrap_or(u64::MAX);
+                        continue;
+                    }
                     // A match that ran past its value is retried within the value.
-                    if (q.as_usize() == pid && in_seg) || !allowed(si, q.as_usize()) {
+                    if q.as_usize() == pid && in_seg {
                         continue;
                     }
                     let inp = Input::new(hay).range(s..seg.end).anchored(Anchored::Pattern(q));
                     if let Some(m2) = g.re.search_with(&mut c.re, &inp) {
                         if m2.end() > m2.start() {
                             let qi = g.ids[q.as_usize()];
-                            if let Some(sp) = self.accept(qi, value, s - seg.start, m2.end() - seg.start, ctx, low) {
+                            if let Some(sp) = self.accept(qi, value, s - seg.start, m2.end() - seg.start, ctx, &[]) {
                                 found = Some((qi, sp));
                                 break;
                             }
                         }
                     }
                 }
+            } else if found.is_none() && !in_seg && e > s {
+                // A single pattern whose match ran past its value: retried within the value.
+                let inp = Input::new(hay).range(s..seg.end).anchored(Anchored::Yes);
+                if let Some(m2) = g.re.search_with(&mut c.re, &inp) {
+                    if m2.end() > m2.start() {
+                        found = self.accept(g.ids[0], value, s - seg.start, m2.end() - seg.start, ctx, &[]).map(|sp| (g.ids[0], sp));
+                    }
+                }
             }
             match found {
-                Some((q, (a, b))) => {
-                    out.push(Hit { ident: q, seg: si, start: a, end: b });
-                    at = (seg.start + b).max(s + 1);
+                Some((ident, (a, b, confidence))) if s >= min_start => return Some(Cand { s: seg.start + a, e: seg.start + b, seg: si, ident, confidence }),
+                _ => at = s + 1,
+            }
+        }
+        None
+    }
+
+    /// The keyword-gated identifiers whose bits are in `mask`, over one value (`low`: the
+    /// value normalised with [`norm_byte`]). Positions are
+    /// taken left to right; at each, the allowed identifiers are tried in priority order, and
+    /// after a detection the search goes on at its end (as one leftmost-first search over all
+    /// of them would, but each identifier's regex runs alone and only where it may match).
+    #[allow(clippy::too_many_arguments)]
+    fn scan_gated(&self, caches: &mut [meta::Cache], low: &[u8], next: &mut Vec<Next>, batch: &Batch, si: usize, mask: u64, out: &mut Vec<Hit>) {
+        let seg = batch.segs[si];
+        let hay = batch.buf.as_slice();
+        let value = &hay[seg.start..seg.end];
+        let lowv = low;
+        let ctx = Self::ctx(batch, si);
+        // The next accepted match of gated identifier `pos` at or after `from`.
+        let find = |caches: &mut [meta::Cache], pos: usize, from: usize| -> Option<(usize, usize, Confidence)> {
+            let g = &self.gated[pos];
+            let mut at = from;
+            while at <= seg.end {
+                let m = g.re.search_with(&mut caches[pos], &Input::new(hay).range(at..seg.end))?;
+                let (s, e) = (m.start(), m.end());
+                if e > s {
+                    if let Some((a, b, c)) = self.accept(g.id, value, s - seg.start, e - seg.start, ctx, lowv) {
+                        return Some((seg.start + a, seg.start + b, c));
+                    }
                 }
-                None => at = s + 1,
+                at = s + 1;
+            }
+            None
+        };
+        next.clear();
+        for pos in 0..self.gated.len() {
+            if mask & gate_bit(pos) != 0 {
+                next.push(Next { pos, span: find(caches, pos, seg.start) });
+            }
+        }
+        loop {
+            // The leftmost detection; at the same place, the identifier first in priority order.
+            let mut best: Option<(usize, usize, Confidence, usize)> = None;
+            for n in next.iter() {
+                if let Some((s, e, c)) = n.span {
+                    if best.is_none_or(|(bs, _, _, bp)| (s, n.pos) < (bs, bp)) {
+                        best = Some((s, e, c, n.pos));
+                    }
+                }
+            }
+            let Some((s, e, confidence, pos)) = best else { break };
+            out.push(Hit { ident: self.gated[pos].id, confidence, seg: si, start: s - seg.start, end: e - seg.start });
+            let cursor = e.max(s + 1);
+            for n in next.iter_mut() {
+                if n.span.is_some_and(|(ns, _, _)| ns < cursor) {
+                    n.span = find(caches, n.pos, cursor);
+                }
             }
         }
     }
@@ -561,7 +850,7 @@ impl Scanner {
                 if rule.allows.iter().chain(gl.global.iter()).any(|al| al.allows(secret, whole.as_bytes(), value)) {
                     continue;
                 }
-                out.push(Hit { ident: gl.base + ri, seg: si, start: a, end: b });
+                out.push(Hit { ident: gl.base + ri, confidence: Confidence::High, seg: si, start: a, end: b });
             }
         }
     }

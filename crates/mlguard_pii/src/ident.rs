@@ -78,6 +78,35 @@ pub enum Validator {
     Entropy(f64),
 }
 
+/// How a detection was found, and so how likely it is to be what its type says.
+///
+/// Checksum-validated types and types found as Macie finds them (a keyword nearby when
+/// Macie requires one) are `High`. Person names and postal addresses have no checksum:
+/// they are `High` with a keyword or column/JSON-path context *and* corroboration (a name
+/// from the census lists, a complete street line), `Medium` with only one of the two, and
+/// `Low` on the pattern alone (see [`Shape`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+/// How a match is confirmed beyond its validator: person names and postal addresses are
+/// judged on their words and their context, and get a [`Confidence`] that says how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Everything else: the validator decides, the confidence is `High`.
+    Plain,
+    /// A full name (given name and family name); see `validate::name`.
+    Name,
+    /// A street line; see `validate::street`.
+    Street,
+    /// A postcode or ZIP code, only with a keyword or context; see `validate::postcode`.
+    Postcode,
+}
+
 /// Whether a keyword must be near the match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeywordRule {
@@ -103,6 +132,8 @@ pub struct Identifier {
     pub validator: Validator,
     /// Custom identifiers: severity by occurrence count, highest threshold first met wins.
     pub severity_levels: Vec<(u64, Severity)>,
+    /// `Shape::Plain` but for person names and postal addresses.
+    pub shape: Shape,
 }
 
 /// Normalises a keyword or a column name / JSON path for keyword comparison.
@@ -117,10 +148,15 @@ struct M {
     kw: &'static [&'static str],
     rule: KeywordRule,
     v: Validator,
+    shape: Shape,
 }
 
 const fn m(name: &'static str, cat: Category, pat: &'static str, kw: &'static [&'static str], rule: KeywordRule, v: Validator) -> M {
-    M { name, cat, pat, kw, rule, v }
+    M { name, cat, pat, kw, rule, v, shape: Shape::Plain }
+}
+
+const fn shaped(name: &'static str, pat: &'static str, kw: &'static [&'static str], rule: KeywordRule, shape: Shape) -> M {
+    M { name, cat: Category::Personal, pat, kw, rule, v: Validator::None, shape }
 }
 
 use Category::{Credentials as C, Financial as F, Personal as P};
@@ -164,8 +200,93 @@ const MANAGED: &[M] = &[
     m("IP_ADDRESS", P, r"(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9A-Fa-f]{0,4})", &[], Never, Validator::Ipv6),
     m("USA_PASSPORT_NUMBER", P, r"\b[A-Z]?[0-9]{8,9}\b", &["passport"], Always, Validator::None),
     m("DRIVERS_LICENSE", P, r"\b[A-Z]{0,2}[0-9]{5,13}[A-Z]?\b|\b[A-Z][0-9]{3}-[0-9]{3}-[0-9]{2}-[0-9]{3}-[0-9]\b", &["driver", "driving", "licence", "license", "dl#", "dln", "dl number", "dl no"], Always, Validator::None),
+    // Person names and postal addresses come last: anything else at the same place is tried first.
+    shaped("NAME", NAME_PAT, NAME_KW, Never, Shape::Name),
+    shaped("ADDRESS", STREET_PAT, ADDRESS_KW, Never, Shape::Street),
     m("DATE_OF_BIRTH", P, r"\b[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}\b|\b[0-9]{1,2}[-/.][0-9]{1,2}[-/.](?:[0-9]{4}|[0-9]{2})\b", &["dob", "birth", "born", "bday", "birthday", "date of birth"], Always, Validator::Date),
+    // A postcode alone says little: only next to a keyword or in an address/postcode column.
+    shaped("ADDRESS", POSTCODE_PAT, POSTCODE_KW, Always, Shape::Postcode),
 ];
+
+// Byte patterns for UTF-8 text (the sets run without Unicode classes): an upper-case letter
+// is ASCII or a Latin-1/Latin Extended-A capital (`É`, `Ö`, `Ł` ...), a lower-case one
+// ASCII or any other letter of those blocks (close enough: the lists and context decide).
+macro_rules! up {
+    () => {
+        r"(?:[A-Z]|\xC3[\x80-\x9E]|[\xC4\xC5][\x80-\xBF])"
+    };
+}
+macro_rules! low {
+    () => {
+        r"(?:[a-z]|\xC3[\x9F-\xBF]|[\xC4\xC5][\x80-\xBF])"
+    };
+}
+/// A capitalised word: `Smith`, `O'Brien`, `McDonald`, `Müller`, `Hans-Jürgen`.
+macro_rules! word {
+    () => {
+        concat!(up!(), r"(?:", low!(), r"|(?:'|\xE2\x80\x99)", up!(), r")(?:", low!(), r"|", up!(), r"|-", up!(), r")*")
+    };
+}
+
+/// Optional titles, then two to four capitalised words, possibly with particles (`van`,
+/// `de la`) and middle initials (`Hans D. Schlosser`).
+const NAME_PAT: &str = concat!(
+    r"(?:(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Herr|Frau|Mme|Mlle|Univ\.Prof|Dipl\.-Ing)\.? )*",
+    word!(),
+    r"(?: (?:(?:van|von|der|den|de|del|della|da|di|du|le|la|des|dos|das|ten|ter|zu) )*(?:",
+    up!(),
+    r"\. )?",
+    word!(),
+    r")+"
+);
+const NAME_KW: &[&str] = &[
+    "name", "full name", "first name", "last name", "surname", "given name", "family name", "customer", "client", "patient",
+    "employee", "contact", "person", "dear", "attn", "signed", "cardholder", "account holder", "passenger", "recipient",
+    "sender", "beneficiary", "author", "applicant", "prénom", "vorname", "nachname",
+];
+
+/// Street suffixes: the USPS street suffix names and abbreviations (Publication 28,
+/// appendix C1, a work of the US government) and the common British ones.
+macro_rules! suffix {
+    () => {
+        r"(?:Alley|Aly|Annex|Arcade|Avenue|Ave|Av|Bayou|Beach|Bend|Bluffs?|Bottom|Boulevard|Blvd|Branch|Bridge|Brooks?|Burgs?|Bypass|Camp|Canyon|Cape|Causeway|Centers?|Centre|Circles?|Cir|Cliffs?|Close|Club|Commons?|Corners?|Course|Courts?|Ct|Coves?|Creek|Crescent|Cres|Crest|Crossing|Crossroads?|Curve|Dale|Dam|Divide|Drives?|Dr|Estates?|Expressway|Expy|Extensions?|Falls?|Ferry|Fields?|Flats?|Fords?|Forest|Forges?|Forks?|Fort|Freeway|Fwy|Gardens?|Gateway|Glens?|Greens?|Groves?|Harbors?|Harbours?|Haven|Heights|Hts|Highway|Hwy|Hills?|Hollow|Inlet|Islands?|Isle|Junctions?|Keys?|Knolls?|Lakes?|Land|Landing|Lane|Ln|Lights?|Loaf|Locks?|Lodge|Loop|Mall|Manors?|Meadows?|Mews|Mills?|Mission|Motorway|Mount|Mountains?|Neck|Orchard|Oval|Overpass|Parks?|Parkways?|Pkwy|Pass|Passage|Path|Pike|Pines?|Place|Pl|Plains?|Plaza|Points?|Ports?|Prairie|Radial|Ramp|Ranch|Rapids?|Rest|Ridges?|River|Roads?|Rd|Route|Rte|Row|Rue|Run|Shoals?|Shores?|Skyway|Springs?|Spurs?|Squares?|Sq|Station|Stravenue|Stream|Streets?|St|Summit|Terrace|Ter|Throughway|Trace|Track|Trafficway|Trail|Trl|Trailer|Tunnel|Turnpike|Underpass|Unions?|Valleys?|Viaduct|Via|Views?|Villages?|Ville|Vista|Walks?|Wall|Ways?|Wells?|Wharf|Wynd)"
+    };
+}
+
+/// A street line: `1777 Kramer Court`, `37406 Jacob Stream Suite 158`, `Flat 98m, Jones
+/// Knolls`, `Drubinstraße 47-26`, `Friedlinde-Riehl-Gasse 4-7`, `8, rue Jeanne Henry`.
+const STREET_PAT: &str = concat!(
+    // US/UK: number (or Flat/Studio/Unit/Apartment n), one to three words, a suffix.
+    r"(?:(?:Flat|Studio|Unit|Apartment|Apt\.?|Suite) [0-9]{1,5}[A-Za-z]?,? |[0-9]{1,6}[A-Za-z]?,? )(?:",
+    word!(),
+    r" )+",
+    suffix!(),
+    r"\b(?: (?:Apt\.|Suite|Unit) [0-9]{1,5})?",
+    // German: a compound or separate street word, then the house number.
+    r"|(?:",
+    word!(),
+    r"(?:stra(?:\xC3\x9F|ss)e|str\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee|steig|pfad|markt|graben|-(?:Stra(?:\xC3\x9F|ss)e|Weg|Gasse|Platz|Allee|Ring|Damm|Ufer|Chaussee|Steig|Pfad|Markt|Graben))",
+    r"|(?:Am|An der|Auf dem|Im|In der|Zum|Zur) ",
+    word!(),
+    r") [0-9]{1,4}[a-z]?(?:[-/][0-9]{1,4}[a-z]?)?",
+    // French: number, voie, name.
+    r"|[0-9]{1,4}(?: ?(?:bis|ter))?,? (?:rue|avenue|av\.|boulevard|bd|chemin|all(?:\xC3\xA9)e|impasse|place|quai|route|cours|square|voie|passage|rond-point) (?:(?:de la|de l'|du|des|de|d'|la|le) ?)?",
+    word!(),
+    r"(?: ",
+    word!(),
+    r")*",
+    // French without a number: the voie and its name, then the postcode.
+    r"|(?:rue|avenue|boulevard|chemin|all(?:\xC3\xA9)e|impasse|place|quai|route|cours|square|voie|passage) (?:(?:de la|de l'|du|des|de|d'|la|le) ?)?",
+    word!(),
+    r"(?: ",
+    word!(),
+    r")*, [0-9]{5}\b"
+);
+const ADDRESS_KW: &[&str] = &["address", "addr", "street", "residence", "domicile", "mailing", "ship to", "shipping", "billing", "lives at", "adresse", "anschrift", "strasse"];
+
+/// Postcodes: US ZIP and ZIP+4, UK postcodes, and the 5-digit codes of Germany and France.
+const POSTCODE_PAT: &str = r"\b[0-9]{5}(?:-[0-9]{4})?\b|\b[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}\b";
+const POSTCODE_KW: &[&str] = &["zip", "zip code", "zipcode", "postcode", "post code", "postal code", "postal", "plz", "postleitzahl", "code postal", "address", "addr"];
 
 /// The managed identifiers, in priority order.
 pub fn managed() -> Vec<Identifier> {
@@ -182,6 +303,7 @@ pub fn managed() -> Vec<Identifier> {
             ignore_words: Vec::new(),
             validator: d.v,
             severity_levels: Vec::new(),
+            shape: d.shape,
         })
         .collect()
 }

@@ -25,10 +25,12 @@ pub mod custom;
 pub mod engine;
 pub mod gitleaks;
 pub mod ident;
+pub mod parquet;
 pub mod read;
 pub mod redact;
 pub mod result;
 pub mod rules;
+pub mod tokenize;
 pub mod validate;
 
 pub use engine::{Options, Scanner};

@@ -5,7 +5,8 @@
 //! whose keyword context is their column name. JSON Lines and JSON documents are walked
 //! to their leaves (strings and numbers), whose keyword context is the JSON path. Other
 //! text is read line by line. Memory is bounded by the batch size, except for a JSON
-//! document that is not JSON Lines, which is parsed whole.
+//! document that is not JSON Lines, which is parsed whole. Parquet (`PAR1`) is read column
+//! chunk by column chunk ([`crate::parquet`]).
 
 use crate::engine::{Batch, Cache, Hit, Scanner};
 use crate::Error;
@@ -26,6 +27,8 @@ pub enum Kind {
     JsonLines,
     Json,
     Text,
+    /// Apache Parquet, read through [`Opened::file`].
+    Parquet,
 }
 
 impl Kind {
@@ -36,6 +39,7 @@ impl Kind {
             Kind::JsonLines => "application/x-ndjson",
             Kind::Json => "application/json",
             Kind::Text => "text/plain",
+            Kind::Parquet => "application/vnd.apache.parquet",
         }
     }
 }
@@ -45,6 +49,9 @@ pub struct Opened {
     pub reader: Box<dyn BufRead>,
     pub kind: Kind,
     pub gzip: bool,
+    /// For Parquet, which is read from its footer: the file itself, or for gzip an unnamed
+    /// temporary file holding the decompressed bytes (gone when it is closed).
+    pub file: Option<std::fs::File>,
 }
 
 /// Why a file was not scanned.
@@ -71,18 +78,43 @@ pub fn open(path: &Path) -> Result<Result<Opened, Skipped>, Error> {
     }
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_ascii_lowercase();
     let name = name.strip_suffix(".gz").unwrap_or(&name).to_string();
+    if head.starts_with(crate::parquet::MAGIC) {
+        let file = if gzip {
+            match spool(&mut reader) {
+                Ok(f) => f,
+                Err(e) => return Ok(Err(Skipped(format!("gzip-compressed Parquet cannot be unpacked: {e}")))),
+            }
+        } else {
+            std::fs::File::open(path).map_err(io)?
+        };
+        return Ok(Ok(Opened { reader: Box::new(std::io::empty()), kind: Kind::Parquet, gzip, file: Some(file) }));
+    }
     if let Some(why) = binary_reason(&head) {
         return Ok(Err(Skipped(why)));
     }
     let kind = sniff(&head, &name);
-    Ok(Ok(Opened { reader, kind, gzip }))
+    Ok(Ok(Opened { reader, kind, gzip, file: None }))
+}
+
+/// Copies a stream into a temporary file that has no name (removed as soon as it is
+/// created), ready to be read from the start.
+fn spool(reader: &mut dyn BufRead) -> std::io::Result<std::fs::File> {
+    use std::io::{Seek, Write};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let name = std::env::temp_dir().join(format!(".mlguard-parquet-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+    let mut f = std::fs::OpenOptions::new().read(true).write(true).create_new(true).open(&name)?;
+    let _ = std::fs::remove_file(&name);
+    let mut w = std::io::BufWriter::new(&mut f);
+    std::io::copy(reader, &mut w)?;
+    w.flush()?;
+    drop(w);
+    f.seek(std::io::SeekFrom::Start(0))?;
+    Ok(f)
 }
 
 /// Why content is binary, if it is.
 pub fn binary_reason(head: &[u8]) -> Option<String> {
-    if head.starts_with(b"PAR1") {
-        return Some("Parquet file: Parquet is not supported yet".into());
-    }
     if head.starts_with(b"PK\x03\x04") {
         return Some("ZIP archive: archives are not scanned".into());
     }
@@ -156,7 +188,7 @@ pub trait Sink {
     fn batch(&mut self, batch: &Batch, locs: &[Loc], hits: &[Hit], header: &[String]);
 }
 
-struct Driver<'a, S: Sink> {
+pub(crate) struct Driver<'a, S: Sink> {
     scanner: &'a Scanner,
     cache: &'a mut Cache,
     batch: Batch,
@@ -169,7 +201,14 @@ struct Driver<'a, S: Sink> {
 }
 
 impl<S: Sink> Driver<'_, S> {
-    fn push(&mut self, value: &[u8], loc: Loc, ctx: u32) {
+    /// The column names of the cells that follow.
+    pub(crate) fn set_header(&mut self, header: Vec<String>) {
+        self.flush();
+        self.header = header;
+        self.header_ctx.clear();
+    }
+
+    pub(crate) fn push(&mut self, value: &[u8], loc: Loc, ctx: u32) {
         let i = self.locs.len() as u64;
         self.locs.push(loc);
         self.batch.push(value, i, ctx);
@@ -191,7 +230,7 @@ impl<S: Sink> Driver<'_, S> {
         self.path_ctx.clear();
     }
 
-    fn column_ctx(&mut self, col: usize) -> u32 {
+    pub(crate) fn column_ctx(&mut self, col: usize) -> u32 {
         if self.header_ctx.is_empty() {
             let h = self.header.clone();
             self.header_ctx = h.iter().map(|c| self.batch.context(c)).collect();
@@ -259,6 +298,10 @@ pub fn scan_opened<S: Sink>(scanner: &Scanner, cache: &mut Cache, opened: Opened
     let mut reader = opened.reader;
     let mut bytes = 0u64;
     match opened.kind {
+        Kind::Parquet => {
+            let file = opened.file.ok_or_else(|| std::io::Error::other("Parquet file not open"))?;
+            bytes = crate::parquet::scan(&mut d, file).map_err(std::io::Error::other)?;
+        }
         Kind::Text => {
             let mut line = Vec::new();
             let mut no = 1u64;

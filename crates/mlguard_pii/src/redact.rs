@@ -4,13 +4,18 @@
 //! JSON key), and a default for everything else:
 //!
 //! ```toml
-//! default = "replace"                      # redact | replace | mask | hash | keep
+//! default = "replace"                      # redact | replace | mask | hash | tokenize | keep
 //! mask_keep = 4                            # characters `mask` keeps at the end
 //! hash_key_env = "MLGUARD_REDACT_KEY"      # the HMAC-SHA-256 key comes from this variable
+//! tokenize_key_env = "MLGUARD_TOKENIZE_KEY" # the FF1 AES key (hex) comes from this variable,
+//! # tokenize_key_file = "ff1.key"          # or from this file (relative to the policy's folder)
+//! tokenize_tweak = "column"                # the FF1 tweak: the column name / JSON path, or this literal
 //! [types]
 //! EMAIL_ADDRESS = "hash"
 //! CREDIT_CARD_NUMBER = "mask"
+//! USA_SOCIAL_SECURITY_NUMBER = "tokenize"
 //! [columns]
+//! customer_id = "tokenize"                 # the whole value, reversible with `--reverse`
 //! ssn = "drop"                             # drop: remove the column (CSV) or key (JSON)
 //! notes = "redact"                         # any other operator: applied to the whole value
 //! ```
@@ -21,6 +26,16 @@
 //! policy file). After replacement, changed values are scanned again (up to three rounds)
 //! so that no redacted type survives even where a replacement joined two fragments.
 //!
+//! `tokenize` is format-preserving encryption ([`crate::tokenize`], FF1): a key holder gets
+//! the originals back with [`Policy::reversed`] (`mlguard redact --reverse`). A token of a
+//! detected type keeps the format *and* passes that type's pattern and validator (a
+//! tokenized card number is Luhn-valid), so the reverse pass finds tokens by scanning; the
+//! price is that a re-scan reports tokens as what they look like: `tokenize` is the one
+//! operator outside the no-detection guarantee. Whole-column tokens keep only the alphabet.
+//! Values too short for FF1 (fewer than 6 digits, or 4 letters and digits) have every
+//! letter and digit replaced by `*`, irreversibly, and are counted in
+//! [`Stats::tokenize_fallbacks`].
+//!
 //! Output is written to a temporary file next to the destination and renamed over it at
 //! the end: an interrupted run never leaves a half-written file under the final name.
 //! The format is kept: CSV/TSV with the same delimiter and columns (minus dropped ones),
@@ -30,13 +45,16 @@
 use crate::engine::{Batch, Cache, Hit, Scanner};
 use crate::read::{self, Kind, BATCH_BYTES};
 use crate::gitleaks::contains as gitleaks_contains;
+use crate::ident::Validator;
+use crate::tokenize::{Class, TokenError, Tokenizer};
 use crate::Error;
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::Sha256;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// What to do with a detected value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -48,6 +66,11 @@ pub enum Op {
     Hash,
     Keep,
     Drop,
+    /// Format-preserving encryption (FF1), reversible with the key.
+    Tokenize,
+    /// The inverse of `Tokenize`; only [`Policy::reversed`] makes it.
+    #[serde(skip)]
+    Detokenize,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -59,6 +82,12 @@ struct RawPolicy {
     mask_keep: Option<usize>,
     #[serde(default)]
     hash_key_env: Option<String>,
+    #[serde(default)]
+    tokenize_key_env: Option<String>,
+    #[serde(default)]
+    tokenize_key_file: Option<String>,
+    #[serde(default)]
+    tokenize_tweak: Option<String>,
     #[serde(default)]
     types: BTreeMap<String, Op>,
     #[serde(default)]
@@ -74,11 +103,16 @@ pub struct Policy {
     /// Column names lowercased.
     pub columns: BTreeMap<String, Op>,
     pub key: Vec<u8>,
+    /// The FF1 key for `tokenize` (its `Debug` never shows the key).
+    pub tokenizer: Option<Arc<Tokenizer>>,
+    /// The FF1 tweak: `None` uses the value's column name or JSON path (normalised as keyword
+    /// contexts are: lowercase, `_ - . $ [ ]` read as spaces); text lines have an empty one.
+    pub tweak: Option<String>,
 }
 
 impl Default for Policy {
     fn default() -> Self {
-        Policy { default: Op::Replace, mask_keep: 4, types: BTreeMap::new(), columns: BTreeMap::new(), key: Vec::new() }
+        Policy { default: Op::Replace, mask_keep: 4, types: BTreeMap::new(), columns: BTreeMap::new(), key: Vec::new(), tokenizer: None, tweak: None }
     }
 }
 
@@ -86,7 +120,8 @@ impl Policy {
     /// Parses a policy; `env` looks up the hash key variable.
     pub fn parse(text: &str, file: &str, env: impl Fn(&str) -> Option<String>) -> Result<Policy, Error> {
         let raw: RawPolicy = toml::from_str(text).map_err(|e| Error::Policy { file: file.to_string(), message: e.to_string() })?;
-        let mut p = Policy { default: raw.default.unwrap_or(Op::Replace), mask_keep: raw.mask_keep.unwrap_or(4), types: raw.types, columns: raw.columns.into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect(), key: Vec::new() };
+        let tweak = raw.tokenize_tweak.filter(|t| t != "column");
+        let mut p = Policy { default: raw.default.unwrap_or(Op::Replace), mask_keep: raw.mask_keep.unwrap_or(4), types: raw.types, columns: raw.columns.into_iter().map(|(k, v)| (k.to_lowercase(), v)).collect(), key: Vec::new(), tokenizer: None, tweak };
         if p.default == Op::Drop || p.types.values().any(|&o| o == Op::Drop) {
             return Err(Error::Policy { file: file.to_string(), message: "`drop` applies to columns only ([columns])".into() });
         }
@@ -99,7 +134,43 @@ impl Policy {
                 None => return Err(Error::Policy { file: file.to_string(), message: format!("`hash` needs a key in the environment variable `{var}`") }),
             }
         }
+        if p.uses(Op::Tokenize) {
+            let perr = |message: String| Error::Policy { file: file.to_string(), message };
+            let text = match (&raw.tokenize_key_file, &raw.tokenize_key_env) {
+                (Some(_), Some(_)) => return Err(perr("give `tokenize_key_file` or `tokenize_key_env`, not both".into())),
+                (Some(f), None) => {
+                    let path = Path::new(f);
+                    let path = if path.is_relative() { Path::new(file).parent().unwrap_or(Path::new("")).join(path) } else { path.to_path_buf() };
+                    std::fs::read_to_string(&path).map_err(|e| perr(format!("cannot read the tokenize key file `{}`: {e}", path.display())))?
+                }
+                (None, var) => {
+                    let var = var.clone().unwrap_or_else(|| "MLGUARD_TOKENIZE_KEY".to_string());
+                    env(&var).ok_or_else(|| perr(format!("`tokenize` needs an AES key (hex) in the environment variable `{var}` or a `tokenize_key_file`")))?
+                }
+            };
+            p.tokenizer = Some(Arc::new(Tokenizer::from_hex(&text).map_err(perr)?));
+        }
         Ok(p)
+    }
+
+    /// Whether any rule of the policy uses `op`.
+    pub fn uses(&self, op: Op) -> bool {
+        self.default == op || self.types.values().chain(self.columns.values()).any(|&o| o == op)
+    }
+
+    /// The policy that undoes this one's `tokenize`: every `tokenize` becomes `detokenize`,
+    /// everything else `keep` (what other operators removed cannot come back).
+    pub fn reversed(&self) -> Policy {
+        let rev = |o: &Op| if *o == Op::Tokenize { Op::Detokenize } else { Op::Keep };
+        Policy {
+            default: rev(&self.default),
+            mask_keep: self.mask_keep,
+            types: self.types.iter().map(|(k, v)| (k.clone(), rev(v))).collect(),
+            columns: self.columns.iter().map(|(k, v)| (k.clone(), rev(v))).collect(),
+            key: self.key.clone(),
+            tokenizer: self.tokenizer.clone(),
+            tweak: self.tweak.clone(),
+        }
     }
 
     pub fn load(path: &Path) -> Result<Policy, Error> {
@@ -111,7 +182,7 @@ impl Policy {
         self.types.get(ty).copied().unwrap_or(self.default)
     }
 
-    fn column_op(&self, name: &str) -> Option<Op> {
+    pub(crate) fn column_op(&self, name: &str) -> Option<Op> {
         self.columns.get(&name.to_lowercase()).copied()
     }
 
@@ -119,6 +190,8 @@ impl Policy {
     pub fn apply(&self, op: Op, ty: &str, value: &[u8]) -> Vec<u8> {
         match op {
             Op::Keep => value.to_vec(),
+            // Without a context only the alphabet is kept (see `Policy::tokenize`).
+            Op::Tokenize | Op::Detokenize => self.tokenize(op == Op::Tokenize, value, b"", &|_| true).unwrap_or_else(|_| star(value)),
             Op::Redact | Op::Drop => Vec::new(),
             Op::Replace => format!("[{ty}]").into_bytes(),
             Op::Mask => {
@@ -138,6 +211,90 @@ impl Policy {
             }
         }
     }
+
+    /// FF1 in one direction; `accept` is the set tokens stay in.
+    pub fn tokenize(&self, forward: bool, value: &[u8], tweak: &[u8], accept: &dyn Fn(&[u8]) -> bool) -> Result<Vec<u8>, TokenError> {
+        let Some(t) = &self.tokenizer else { return Err(TokenError::NotInDomain) };
+        if forward {
+            t.tokenize(value, tweak, accept)
+        } else {
+            t.detokenize(value, tweak, accept)
+        }
+    }
+}
+
+/// Every ASCII letter and digit replaced by `*`.
+fn star(v: &[u8]) -> Vec<u8> {
+    v.iter().map(|&b| if b.is_ascii_alphanumeric() { b'*' } else { b }).collect()
+}
+
+/// What an integer column can hold, for tokens written back into it (Parquet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IntRange {
+    pub min: i128,
+    pub max: i128,
+}
+
+impl IntRange {
+    /// Whether `v` is an integer in range written without a leading zero, as integers print.
+    pub fn holds(&self, v: &[u8]) -> bool {
+        let digits = v.strip_prefix(b"-").unwrap_or(v);
+        if digits.first() == Some(&b'0') && digits.len() > 1 {
+            return false;
+        }
+        std::str::from_utf8(v).ok().and_then(|s| s.parse::<i128>().ok()).is_some_and(|n| n >= self.min && n <= self.max)
+    }
+}
+
+/// State of one redaction run for `tokenize`: each type's full-match patterns, compiled once.
+#[derive(Default)]
+pub(crate) struct TokenState {
+    checks: HashMap<String, Vec<(Option<regex::bytes::Regex>, Validator)>>,
+}
+
+impl TokenState {
+    fn checks(&mut self, scanner: &Scanner, ty: &str) -> &[(Option<regex::bytes::Regex>, Validator)] {
+        self.checks.entry(ty.to_string()).or_insert_with(|| {
+            scanner
+                .idents
+                .iter()
+                .filter(|i| i.name == ty)
+                .map(|i| (regex::bytes::RegexBuilder::new(&format!("^(?:{})$", i.pattern)).unicode(false).size_limit(16 << 20).build().ok(), i.validator))
+                .collect()
+        })
+    }
+}
+
+/// Tokenizes (or restores) one value. `ty` is the detected type, or `None` for a whole-column
+/// value; `ctx` the normalised column name or JSON path; `int` set for integer columns.
+fn tokenize_value(scanner: &Scanner, policy: &Policy, ts: &mut TokenState, forward: bool, ty: Option<&str>, value: &[u8], ctx: &str, int: Option<IntRange>, stats: &mut Stats) -> Vec<u8> {
+    let tweak = policy.tweak.as_deref().unwrap_or(ctx).as_bytes().to_vec();
+    let checks: &[(Option<regex::bytes::Regex>, Validator)] = match ty {
+        Some(t) => ts.checks(scanner, t),
+        None => &[],
+    };
+    let typed = ty.is_some() && !checks.is_empty();
+    let accept = |v: &[u8]| -> bool {
+        if int.is_some_and(|r| !r.holds(v)) {
+            return false;
+        }
+        // A token of a type must still be that type: some identifier of the type matches it
+        // whole (a pattern that does not compile here counts as matching) and validates it.
+        !typed || checks.iter().any(|(re, val)| re.as_ref().is_none_or(|r| r.is_match(v)) && crate::tokenize::validates(*val, v))
+    };
+    match policy.tokenize(forward, value, &tweak, &accept) {
+        Ok(t) => t,
+        Err(_) if !forward => value.to_vec(),
+        Err(_) => {
+            stats.tokenize_fallbacks += 1;
+            let s = star(value);
+            if int.is_some() && Class::of(value).is_some() {
+                // `*` cannot go into an integer column; the caller writes a null or 0.
+                return b"*".to_vec();
+            }
+            s
+        }
+    }
 }
 
 /// Counts of what a redaction did.
@@ -147,24 +304,46 @@ pub struct Stats {
     pub detections: u64,
     pub columns_dropped: u64,
     pub bytes_in: u64,
+    /// Values `tokenize` could not encrypt (too short for FF1, or not of their type): starred.
+    pub tokenize_fallbacks: u64,
+    /// Integer cells (Parquet) whose replacement is not an integer: written as null, or 0 in a required column.
+    pub nulled: u64,
 }
 
-/// Rewrites every value of a batch; returns the new values (None: unchanged).
-fn rewrite(scanner: &Scanner, cache: &mut Cache, policy: &Policy, batch: &Batch, col_ops: &[Option<Op>], stats: &mut Stats) -> Vec<Option<Vec<u8>>> {
+/// Rewrites every value of a batch; returns the new values (None: unchanged). `int` is set
+/// when every value of the batch goes back into an integer column.
+pub(crate) fn rewrite(scanner: &Scanner, cache: &mut Cache, policy: &Policy, ts: &mut TokenState, batch: &Batch, col_ops: &[Option<Op>], int: Option<IntRange>, stats: &mut Stats) -> Vec<Option<Vec<u8>>> {
     let mut out: Vec<Option<Vec<u8>>> = vec![None; batch.segs.len()];
     // Whole-value operators from the column.
     for (i, s) in batch.segs.iter().enumerate() {
         if let Some(Some(op)) = col_ops.get(s.ctx as usize) {
-            if *op != Op::Keep && *op != Op::Drop {
-                out[i] = Some(policy.apply(*op, "COLUMN", batch.value(i)));
-                stats.values_changed += 1;
+            match *op {
+                Op::Keep | Op::Drop => {}
+                Op::Tokenize | Op::Detokenize => {
+                    let ctx = batch.contexts.get(s.ctx as usize).map(String::as_str).unwrap_or("");
+                    let v = batch.value(i);
+                    let t = tokenize_value(scanner, policy, ts, *op == Op::Tokenize, None, v, ctx, int, stats);
+                    if t != v {
+                        out[i] = Some(t);
+                        stats.values_changed += 1;
+                    }
+                }
+                op => {
+                    out[i] = Some(policy.apply(op, "COLUMN", batch.value(i)));
+                    stats.values_changed += 1;
+                }
             }
         }
     }
+    // A whole-column token is not scanned again: it may look like anything of its alphabet.
+    let col_tokens: Vec<bool> = batch.segs.iter().map(|s| matches!(col_ops.get(s.ctx as usize), Some(Some(Op::Tokenize | Op::Detokenize)))).collect();
     let mut hits = Vec::new();
     scanner.scan(cache, batch, &mut hits);
+    hits.retain(|h| !col_tokens.get(h.seg).copied().unwrap_or(false));
     let mut pending: Vec<usize> = Vec::new();
-    apply_hits(scanner, policy, batch, &hits, &mut out, &mut pending, stats);
+    let mut cx = Apply { scanner, policy, ts, int, rescan: false };
+    cx.hits(batch, &hits, &mut out, &mut pending, stats);
+    cx.rescan = true;
     // Re-scan the changed values until nothing redactable is left (three rounds at most).
     for _ in 0..3 {
         if pending.is_empty() {
@@ -182,8 +361,9 @@ fn rewrite(scanner: &Scanner, cache: &mut Cache, policy: &Policy, batch: &Batch,
         let mut out2: Vec<Option<Vec<u8>>> = vec![None; b2.segs.len()];
         let mut pend2 = Vec::new();
         let mut st2 = Stats::default();
-        apply_hits(scanner, policy, &b2, &h2, &mut out2, &mut pend2, &mut st2);
+        cx.hits(&b2, &h2, &mut out2, &mut pend2, &mut st2);
         stats.detections += st2.detections;
+        stats.tokenize_fallbacks += st2.tokenize_fallbacks;
         for j in pend2 {
             let i = idx[j];
             out[i] = out2[j].take();
@@ -193,55 +373,78 @@ fn rewrite(scanner: &Scanner, cache: &mut Cache, policy: &Policy, batch: &Batch,
     out
 }
 
-fn apply_hits(scanner: &Scanner, policy: &Policy, batch: &Batch, hits: &[Hit], out: &mut [Option<Vec<u8>>], pending: &mut Vec<usize>, stats: &mut Stats) {
-    let mut k = 0;
-    while k < hits.len() {
-        let seg = hits[k].seg;
-        let mut j = k;
-        while j < hits.len() && hits[j].seg == seg {
-            j += 1;
-        }
-        stats.detections += (j - k) as u64;
-        if out[seg].is_some() {
-            // The column operator already replaced the whole value.
-            k = j;
-            continue;
-        }
-        let value = batch.value(seg);
-        let mut new = Vec::with_capacity(value.len());
-        let mut pos = 0;
-        let mut changed = false;
-        // Hits are sorted by start; overlapping ones merge into the first one's span.
-        let mut i = k;
-        while i < j {
-            let h = hits[i];
-            let mut end = h.end;
-            let mut n = i + 1;
-            while n < j && hits[n].start < end {
-                end = end.max(hits[n].end);
-                n += 1;
+/// Applies the policy to the detections of a batch.
+struct Apply<'a> {
+    scanner: &'a Scanner,
+    policy: &'a Policy,
+    ts: &'a mut TokenState,
+    int: Option<IntRange>,
+    /// A re-scan of replaced values: tokens found again are left alone (tokenizing a token
+    /// twice would make it irreversible).
+    rescan: bool,
+}
+
+impl Apply<'_> {
+    fn hits(&mut self, batch: &Batch, hits: &[Hit], out: &mut [Option<Vec<u8>>], pending: &mut Vec<usize>, stats: &mut Stats) {
+        let (scanner, policy) = (self.scanner, self.policy);
+        let mut k = 0;
+        while k < hits.len() {
+            let seg = hits[k].seg;
+            let mut j = k;
+            while j < hits.len() && hits[j].seg == seg {
+                j += 1;
             }
-            if h.start >= pos {
-                let ty = scanner.idents.get(h.ident).map(|x| x.name.as_str()).unwrap_or("SENSITIVE");
-                let op = policy.op_for(ty);
-                new.extend_from_slice(&value[pos..h.start]);
-                if op == Op::Keep {
-                    new.extend_from_slice(&value[h.start..end]);
-                } else {
-                    new.extend(policy.apply(op, ty, &value[h.start..end]));
-                    changed = true;
+            stats.detections += (j - k) as u64;
+            if out[seg].is_some() {
+                // The column operator already replaced the whole value.
+                k = j;
+                continue;
+            }
+            let value = batch.value(seg);
+            let mut new = Vec::with_capacity(value.len());
+            let mut pos = 0;
+            let mut changed = false;
+            // Hits are sorted by start; overlapping ones merge into the first one's span.
+            let mut i = k;
+            while i < j {
+                let h = hits[i];
+                let mut end = h.end;
+                let mut n = i + 1;
+                while n < j && hits[n].start < end {
+                    end = end.max(hits[n].end);
+                    n += 1;
                 }
-                pos = end;
+                if h.start >= pos {
+                    let ty = scanner.idents.get(h.ident).map(|x| x.name.as_str()).unwrap_or("SENSITIVE");
+                    let op = policy.op_for(ty);
+                    new.extend_from_slice(&value[pos..h.start]);
+                    let tok = matches!(op, Op::Tokenize | Op::Detokenize);
+                    if op == Op::Keep || (tok && self.rescan) {
+                        new.extend_from_slice(&value[h.start..end]);
+                    } else if tok {
+                        let ctx = batch.segs.get(seg).and_then(|s| batch.contexts.get(s.ctx as usize)).map(String::as_str).unwrap_or("");
+                        // An integer cell is only ever one whole number.
+                        let int = self.int.filter(|_| h.start == 0 && end == value.len());
+                        let piece = &value[h.start..end];
+                        let t = tokenize_value(scanner, policy, self.ts, op == Op::Tokenize, Some(ty), piece, ctx, int, stats);
+                        changed |= t != piece;
+                        new.extend(t);
+                    } else {
+                        new.extend(policy.apply(op, ty, &value[h.start..end]));
+                        changed = true;
+                    }
+                    pos = end;
+                }
+                i = n;
             }
-            i = n;
+            new.extend_from_slice(&value[pos..]);
+            if changed {
+                out[seg] = Some(new);
+                pending.push(seg);
+                stats.values_changed += 1;
+            }
+            k = j;
         }
-        new.extend_from_slice(&value[pos..]);
-        if changed {
-            out[seg] = Some(new);
-            pending.push(seg);
-            stats.values_changed += 1;
-        }
-        k = j;
     }
 }
 
@@ -308,8 +511,13 @@ pub fn redact_file(scanner: &Scanner, policy: &Policy, input: &Path, output: &Pa
     let mut w = if opened.gzip { Out::Gz(flate2::write::GzEncoder::new(atomic, flate2::Compression::default())) } else { Out::Plain(atomic) };
     let mut cache = scanner.cache();
     let mut stats = Stats::default();
+    let mut ts = TokenState::default();
     let mut reader = opened.reader;
     match opened.kind {
+        Kind::Parquet => {
+            let Some(file) = opened.file else { return Err(Error::Parse { file: input.display().to_string(), message: "Parquet file not open".into() }) };
+            w = crate::parquet::redact(scanner, &mut cache, policy, &mut ts, file, w, &mut stats).map_err(|message| Error::Parse { file: input.display().to_string(), message })?;
+        }
         Kind::Text => {
             let mut batch = Batch::new();
             let mut in_key = false;
@@ -334,7 +542,7 @@ pub fn redact_file(scanner: &Scanner, policy: &Policy, input: &Path, output: &Pa
                     ends.push(end);
                 }
                 if (n == 0 && !batch.is_empty()) || batch.size() >= BATCH_BYTES {
-                    let new = rewrite(scanner, &mut cache, policy, &batch, &[], &mut stats);
+                    let new = rewrite(scanner, &mut cache, policy, &mut ts, &batch, &[], None, &mut stats);
                     for (i, nv) in new.iter().enumerate() {
                         // The body lines of a private key whose BEGIN line was detected go too.
                         let orig = batch.value(i);
@@ -399,7 +607,7 @@ pub fn redact_file(scanner: &Scanner, policy: &Policy, input: &Path, output: &Pa
                     rows.push(rec.clone());
                 }
                 if (!more && !rows.is_empty()) || batch.size() >= BATCH_BYTES {
-                    let new = rewrite(scanner, &mut cache, policy, &batch, &col_ops, &mut stats);
+                    let new = rewrite(scanner, &mut cache, policy, &mut ts, &batch, &col_ops, None, &mut stats);
                     let mut si = 0;
                     for r in &rows {
                         let mut out = csv::ByteRecord::new();
@@ -430,7 +638,7 @@ pub fn redact_file(scanner: &Scanner, policy: &Policy, input: &Path, output: &Pa
                 stats.bytes_in = all.len() as u64;
                 let v = serde_json::from_slice(&all).map_err(|e| Error::Parse { file: input.display().to_string(), message: format!("line {}, column {}: not valid JSON: {e}", e.line(), e.column()) })?;
                 values.push(Ok(v));
-                redact_json_values(scanner, &mut cache, policy, &mut values, &mut stats);
+                redact_json_values(scanner, &mut cache, policy, &mut ts, &mut values, &mut stats);
                 if let Some(Ok(v)) = values.first() {
                     serde_json::to_writer(&mut w, v).map_err(|e| io_out(e.into()))?;
                     w.write_all(b"\n").map_err(io_out)?;
@@ -449,7 +657,7 @@ pub fn redact_file(scanner: &Scanner, policy: &Policy, input: &Path, output: &Pa
                         values.push(serde_json::from_slice(t).map_err(|_| t.to_vec()));
                     }
                     if (n == 0 && !values.is_empty()) || size >= BATCH_BYTES {
-                        redact_json_values(scanner, &mut cache, policy, &mut values, &mut stats);
+                        redact_json_values(scanner, &mut cache, policy, &mut ts, &mut values, &mut stats);
                         for v in values.drain(..) {
                             match v {
                                 Ok(v) => serde_json::to_writer(&mut w, &v).map_err(|e| io_out(e.into()))?,
@@ -476,7 +684,7 @@ pub fn redact_file(scanner: &Scanner, policy: &Policy, input: &Path, output: &Pa
     Ok(stats)
 }
 
-enum Out {
+pub(crate) enum Out {
     Plain(AtomicFile),
     Gz(flate2::write::GzEncoder<AtomicFile>),
 }
@@ -497,7 +705,7 @@ impl Write for Out {
 }
 
 /// The leaves of JSON values (and unparsable lines as text) redacted in place.
-fn redact_json_values(scanner: &Scanner, cache: &mut Cache, policy: &Policy, values: &mut [Result<serde_json::Value, Vec<u8>>], stats: &mut Stats) {
+fn redact_json_values(scanner: &Scanner, cache: &mut Cache, policy: &Policy, ts: &mut TokenState, values: &mut [Result<serde_json::Value, Vec<u8>>], stats: &mut Stats) {
     let mut batch = Batch::new();
     let mut col_ops: Vec<Option<Op>> = Vec::new();
     let mut ctx_ids: BTreeMap<String, u32> = BTreeMap::new();
@@ -511,7 +719,7 @@ fn redact_json_values(scanner: &Scanner, cache: &mut Cache, policy: &Policy, val
             Err(raw) => batch.push(raw, 0, u32::MAX),
         }
     }
-    let new = rewrite(scanner, cache, policy, &batch, &col_ops, stats);
+    let new = rewrite(scanner, cache, policy, ts, &batch, &col_ops, None, stats);
     let mut it = new.into_iter();
     for v in values.iter_mut() {
         match v {
@@ -585,7 +793,11 @@ fn put(v: &mut serde_json::Value, it: &mut impl Iterator<Item = Option<Vec<u8>>>
     match v {
         serde_json::Value::String(_) | serde_json::Value::Number(_) => {
             if let Some(Some(n)) = it.next() {
-                *v = serde_json::Value::String(String::from_utf8_lossy(&n).into_owned());
+                // A number stays a number when its replacement is one (a token, a restored value).
+                *v = match (&*v, serde_json::from_slice::<serde_json::Number>(&n)) {
+                    (serde_json::Value::Number(_), Ok(num)) if num.to_string().as_bytes() == n.as_slice() => serde_json::Value::Number(num),
+                    _ => serde_json::Value::String(String::from_utf8_lossy(&n).into_owned()),
+                };
             }
         }
         serde_json::Value::Array(a) => a.iter_mut().for_each(|x| put(x, it)),

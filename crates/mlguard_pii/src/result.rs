@@ -15,6 +15,8 @@ pub const MAX_OCCURRENCES: usize = 15;
 #[derive(Debug, Clone, Default)]
 pub struct Detection {
     pub count: u64,
+    /// How many were found at each confidence: low, medium, high ([`crate::ident::Confidence`]).
+    pub by_confidence: [u64; 3],
     pub occurrences: Vec<Value>,
     /// Masked (or, if asked, raw) sample values.
     pub samples: Vec<String>,
@@ -49,6 +51,7 @@ impl Sink for Collect<'_> {
         for h in hits {
             let d = self.result.detections.entry(h.ident).or_default();
             d.count += 1;
+            d.by_confidence[h.confidence as usize] += 1;
             let Some(seg) = batch.segs.get(h.seg) else { continue };
             if d.occurrences.len() < MAX_OCCURRENCES {
                 let occ = match locs.get(seg.loc as usize) {
@@ -69,6 +72,17 @@ impl Sink for Collect<'_> {
             }
         }
     }
+}
+
+/// Counts by confidence, as `{"high": n, "medium": n, "low": n}` (zeros left out).
+pub fn confidence_counts(d: &Detection) -> Value {
+    let mut o = serde_json::Map::new();
+    for (name, i) in [("high", 2), ("medium", 1), ("low", 0)] {
+        if d.by_confidence[i] > 0 {
+            o.insert(name.to_string(), json!(d.by_confidence[i]));
+        }
+    }
+    Value::Object(o)
 }
 
 /// Groups occurrence objects into Macie's `occurrences` shape (`lineRanges`, `cells`, `records` arrays).
@@ -141,7 +155,8 @@ pub fn to_macie(scanner: &Scanner, r: &ObjectResult, created_at: &str) -> Value 
     for (&i, d) in &r.detections {
         let Some(id) = scanner.idents.get(i) else { continue };
         additional |= d.count as usize > d.occurrences.len();
-        let det = json!({"type": id.name, "count": d.count, "occurrences": occurrences(&d.occurrences)});
+        // `confidence` is mlguard's addition to Macie's detection shape.
+        let det = json!({"type": id.name, "count": d.count, "confidence": confidence_counts(d), "occurrences": occurrences(&d.occurrences)});
         if id.origin == Origin::Custom {
             custom_total += d.count;
             custom_dets.push(json!({"name": id.name, "arn": format!("mlguard:custom-data-identifier/{}", id.name), "count": d.count, "occurrences": occurrences(&d.occurrences)}));
@@ -199,7 +214,7 @@ pub fn to_findings(scanner: &Scanner, r: &ObjectResult) -> Vec<Finding> {
         let evidence = json!({
             "mimeType": r.mime,
             "size": r.size,
-            "detections": dets.iter().map(|(x, d)| json!({"type": x.name, "origin": x.origin, "count": d.count, "occurrences": d.occurrences, "samples": d.samples})).collect::<Vec<_>>(),
+            "detections": dets.iter().map(|(x, d)| json!({"type": x.name, "origin": x.origin, "count": d.count, "confidence": confidence_counts(d), "occurrences": d.occurrences, "samples": d.samples})).collect::<Vec<_>>(),
         });
         let f = Finding::from_rule(rule, format!("{} occurrences of {} in {}", total, cat.finding_suffix().to_lowercase(), r.path))
             .severity(sev)

@@ -39,7 +39,7 @@ pub static PII_003: RuleDoc = RuleDoc {
     severity: Severity::Medium,
     practice: Practice::SensitiveData,
     title: "Personal information in training data",
-    what: "Finds email addresses, phone numbers, US Social Security numbers (SSA validity rules), ITINs, passport and driver's licence numbers and dates of birth next to a keyword, IP and MAC addresses. Severity is medium, high from 100 occurrences in one file.",
+    what: "Finds email addresses, phone numbers, US Social Security numbers (SSA validity rules), ITINs, passport and driver's licence numbers and dates of birth next to a keyword, IP and MAC addresses, and person names and postal addresses with a confidence that says how they were found (high: a keyword or a column such as `name` or `address` and a census name or a complete street line; medium: one of the two; low: a census given name and surname with no context). Severity is medium, high from 100 occurrences in one file.",
     why: "Personal data in training sets is regulated (GDPR, CCPA, HIPAA) and can be extracted from trained models.",
     example: "Chat logs with customers' email addresses and phone numbers used for fine-tuning.",
     remediation: "Redact, mask or hash the values (`mlguard redact`) or drop the columns before training.",

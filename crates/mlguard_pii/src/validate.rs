@@ -318,6 +318,118 @@ fn nanp(d: &[u8]) -> bool {
     d.len() == 10 && d[0] >= 2 && d[3] >= 2 && !(d[1] == 1 && d[2] == 1)
 }
 
+/// The census name lists (`data/given-names.txt`, `data/surnames.txt`: US Census Bureau
+/// 1990 name frequency files, public domain), as sets of lowercase names.
+struct NameLists {
+    given: NameSet,
+    family: NameSet,
+}
+
+/// FNV-1a: names are short and not attacker-chosen keys of a long-lived map.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type NameSet = std::collections::HashSet<&'static [u8], std::hash::BuildHasherDefault<Fnv>>;
+
+fn name_lists() -> &'static NameLists {
+    static LISTS: std::sync::OnceLock<NameLists> = std::sync::OnceLock::new();
+    LISTS.get_or_init(|| {
+        let read = |t: &'static str| t.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::as_bytes).collect();
+        NameLists { given: read(include_str!("../data/given-names.txt")), family: read(include_str!("../data/surnames.txt")) }
+    })
+}
+
+/// Whether a word (or one part of a hyphenated word) is in a list, compared in ASCII lowercase.
+fn listed(word: &[u8], list: &NameSet) -> bool {
+    word.split(|&b| b == b'-').any(|part| {
+        let mut buf = [0u8; 32];
+        if part.is_empty() || part.len() > buf.len() {
+            return false;
+        }
+        for (d, s) in buf.iter_mut().zip(part) {
+            *d = s.to_ascii_lowercase();
+        }
+        list.contains(&buf[..part.len()])
+    })
+}
+
+const TITLES: &[&str] = &["Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Sir", "Dame", "Herr", "Frau", "Mme", "Mlle", "Univ.Prof", "Dipl.-Ing"];
+const PARTICLES: &[&str] = &["van", "von", "der", "den", "de", "del", "della", "da", "di", "du", "le", "la", "des", "dos", "das", "ten", "ter", "zu"];
+
+/// Judges a NAME match (titles, then capitalised words and particles, single spaces):
+/// returns the span to report within `m` and how sure it is.
+///
+/// With `context` (a name keyword within 30 characters before, or a column or JSON path
+/// such as `name`, `customer`) or a title (`Dr`, `Mrs` ...), any two or more capitalised
+/// words are a name: `High` if the first word is a census given name or the last a census
+/// surname, else `Medium`. Without either, only a census given name followed (possibly
+/// after middle words) by a census surname is reported, from the given name on, `Low`.
+/// A lone word is never a name (Macie's NAME is a full name), nor are more than five words.
+pub fn name(m: &[u8], context: bool) -> Option<(usize, usize, crate::ident::Confidence)> {
+    use crate::ident::Confidence;
+    let lists = name_lists();
+    let mut buf = [(0usize, 0usize); 5];
+    let mut n = 0;
+    let mut title = false;
+    let mut at = 0;
+    for tok in m.split(|&b| b == b' ') {
+        let (a, z) = (at, at + tok.len());
+        at = z + 1;
+        let bare = tok.strip_suffix(b".").unwrap_or(tok);
+        if n == 0 && TITLES.iter().any(|t| t.as_bytes() == bare) {
+            title = true;
+        } else if !(tok.is_empty() || PARTICLES.iter().any(|p| p.as_bytes() == tok) || (tok.len() == 2 && tok[1] == b'.')) {
+            if n == buf.len() {
+                return None;
+            }
+            buf[n] = (a, z);
+            n += 1;
+        }
+    }
+    let words = &buf[..n];
+    if n < 2 {
+        return None;
+    }
+    let (first, last) = (words[0], words[words.len() - 1]);
+    let given = listed(&m[first.0..first.1], &lists.given);
+    let family = listed(&m[last.0..last.1], &lists.family);
+    if context || title {
+        let conf = if given || family { Confidence::High } else { Confidence::Medium };
+        return Some((0, m.len(), conf));
+    }
+    if !family {
+        return None;
+    }
+    // The first census given name that leaves at least one word before the surname; short
+    // words that are also given names (`An`, `Al`, `Le`) are taken for what they usually are.
+    let i = words[..words.len() - 1].iter().position(|&(a, z)| z - a >= 3 && listed(&m[a..z], &lists.given))?;
+    Some((words[i].0, m.len(), Confidence::Low))
+}
+
+/// Judges a street-line ADDRESS match: `High` next to a keyword or in an address column
+/// or JSON path, `Medium` on the pattern alone (a number, capitalised words and a street
+/// suffix; a German street word and a house number; a French voie).
+pub fn street(context: bool) -> crate::ident::Confidence {
+    if context {
+        crate::ident::Confidence::High
+    } else {
+        crate::ident::Confidence::Medium
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -375,5 +487,19 @@ mod tests {
         assert!(!phone(b"(115) 555-2671"));
         assert!(phone(b"+44 20 7946 0958"));
         assert!(entropy(b"aaaa") < 0.01 && entropy(b"abcd") > 1.99);
+    }
+
+    #[test]
+    fn names() {
+        use crate::ident::Confidence::{High, Low, Medium};
+        assert_eq!(name(b"Jane Smith", true), Some((0, 10, High)));
+        assert_eq!(name(b"Zorblax Quuxington", true), Some((0, 18, Medium)));
+        assert_eq!(name(b"Jane", true), None);
+        assert_eq!(name(b"Contact Jane Smith", false), Some((8, 18, Low)));
+        assert_eq!(name(b"Quarterly Report", false), None);
+        assert_eq!(name(b"Dr. Zorblax Quuxington", false), Some((0, 22, Medium)));
+        assert_eq!(name(b"Anna van der Berg", true), Some((0, 17, High)));
+        assert_eq!(name(b"Hans D. Schlosser", false), Some((0, 17, Low)));
+        assert_eq!(name(b"An Schuh", false), None);
     }
 }

@@ -275,6 +275,8 @@ pub struct Inventory {
     /// Which calls the snapshot holds an answer for: (account, region, service, command). Lets a
     /// control tell "answered with an empty list" from "never collected".
     pub collected: std::collections::BTreeSet<(String, String, String, String)>,
+    /// `manifest.json` of a collected snapshot (`mlguard collect`); `None` for one written by hand.
+    pub manifest: Option<crate::manifest::Manifest>,
 }
 
 impl Inventory {
@@ -363,6 +365,7 @@ impl Inventory {
         inv.diagnostics[first..].sort_by(|a, b| a.file.cmp(&b.file));
         inv.files_read = read;
         inv.collected = snap.files.iter().map(|f| (f.account.clone(), f.region.clone(), f.service.clone(), f.command.clone())).collect();
+        read_manifest(snap, &mut inv);
         inv
     }
 }
@@ -504,4 +507,35 @@ fn load_waf(snap: &Snapshot, w: &mut Waf, d: &mut Vec<Diagnostic>) -> usize {
     n += list_into(snap, "cloudfront", "list-distributions", &mut w.distributions, d);
     n += list_into(snap, "elbv2", "describe-load-balancers", &mut w.load_balancers, d);
     n
+}
+
+/// Reads `manifest.json` and reports, as warnings, every call it says could not be read:
+/// one warning per command, place and error code, counting the resources it concerns.
+fn read_manifest(snap: &Snapshot, inv: &mut Inventory) {
+    let m = match crate::manifest::read(&snap.root) {
+        Ok(Some(m)) => m,
+        Ok(None) => return,
+        Err(e) => {
+            inv.diagnostics.push(Diagnostic::error("manifest.json", "", format!("{e}; what `mlguard collect` could not read is unknown")));
+            return;
+        }
+    };
+    if let Some(s) = &m.stopped {
+        inv.diagnostics.push(Diagnostic::warning("manifest.json", "", format!("collection stopped early ({}: {}); calls not attempted are listed below", s.error_code, s.message)));
+    }
+    let mut groups: std::collections::BTreeMap<(String, String, String, String, String), (usize, String)> = std::collections::BTreeMap::new();
+    for c in m.calls.iter().filter(|c| c.outcome.is_missing()) {
+        let key = (c.account.clone(), c.region.clone(), c.service.clone(), c.command.clone(), c.reason());
+        let e = groups.entry(key).or_insert((0, c.resource.clone().unwrap_or_default()));
+        e.0 += 1;
+    }
+    for ((account, region, service, command, reason), (n, first)) in groups {
+        let what = match (n, first.is_empty()) {
+            (1, true) => String::new(),
+            (1, false) => format!(" for `{first}`"),
+            _ => format!(" for {n} resources (first `{first}`)"),
+        };
+        inv.diagnostics.push(Diagnostic::warning("manifest.json", "", format!("not collected: {service} {command} in {account}/{region}{what}: {reason}")));
+    }
+    inv.manifest = Some(m);
 }

@@ -51,6 +51,7 @@ pub mod commands;
 pub mod detection;
 pub mod ec2;
 pub mod iam;
+pub mod manifest;
 mod inventory;
 mod read;
 pub mod s3;

@@ -10,7 +10,8 @@ use crate::rules::{BASE_DENIED_BURST, BASE_UNSEEN_API, BASE_VOLUME, S3_NEW_WRITE
 use mlguard_core::Severity;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use std::collections::{HashMap, HashSet, VecDeque};
+use crate::fast::{FastMap, FastSet};
+use std::collections::{HashSet, VecDeque};
 
 /// How many distinct user agents and networks a baseline keeps per principal.
 const MAX_KEYS: usize = 64;
@@ -40,10 +41,10 @@ pub struct Principal {
     pub last: i64,
     pub events: u64,
     /// `service:Api` → count.
-    pub apis: HashMap<String, u64>,
-    pub agents: HashMap<String, u64>,
+    pub apis: FastMap<String, u64>,
+    pub agents: FastMap<String, u64>,
     /// `/24` (IPv4), `/48` (IPv6) or the service name → count.
-    pub networks: HashMap<String, u64>,
+    pub networks: FastMap<String, u64>,
     /// GetObject count of the current hour and of all earlier hours with reads.
     /// A denied burst is reported once per window: none before this time.
     #[serde(default)]
@@ -116,15 +117,20 @@ pub struct BucketBase {
 /// All baselines; serialisable for the store.
 #[derive(Debug, Default)]
 pub struct Baselines {
-    pub principals: HashMap<String, Principal>,
-    pub buckets: HashMap<String, BucketBase>,
+    pub principals: FastMap<String, Principal>,
+    pub buckets: FastMap<String, BucketBase>,
     /// Principals and buckets changed since loading, to write back.
-    pub dirty: HashSet<String>,
-    pub dirty_buckets: HashSet<String>,
+    pub dirty: FastSet<String>,
+    pub dirty_buckets: FastSet<String>,
     /// Reused buffers for the per-record keys.
     scratch_api: String,
     scratch_net: String,
+    /// Source address → its network, for the addresses seen last.
+    net_cache: FastMap<String, String>,
 }
+
+/// Addresses whose network is remembered (the cache is emptied when full).
+const NET_CACHE: usize = 4096;
 
 impl Baselines {
     /// Updates the baselines with one record, appending hits.
@@ -139,7 +145,20 @@ impl Baselines {
         api.push(':');
         api.push_str(r.event_name());
         let mut net = std::mem::take(&mut self.scratch_net);
-        network_into(r.source_ip(), &mut net);
+        let ip = r.source_ip();
+        match self.net_cache.get(ip) {
+            Some(n) => {
+                net.clear();
+                net.push_str(n);
+            }
+            None => {
+                network_into(ip, &mut net);
+                if self.net_cache.len() >= NET_CACHE {
+                    self.net_cache.clear();
+                }
+                self.net_cache.insert(ip.to_string(), net.clone());
+            }
+        }
         self.update(opts, r, key, &api, &net, out);
         self.scratch_api = api;
         self.scratch_net = net;
@@ -271,7 +290,7 @@ fn volume_check(opts: &BaselineOptions, key: &str, p: &mut Principal, out: &mut 
     }
 }
 
-fn bump(m: &mut HashMap<String, u64>, k: &str) {
+fn bump(m: &mut FastMap<String, u64>, k: &str) {
     if let Some(c) = m.get_mut(k) {
         *c += 1;
     } else if m.len() < MAX_KEYS {

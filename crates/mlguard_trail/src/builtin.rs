@@ -248,10 +248,10 @@ impl Builtin {
             out.push(Hit::new(&CRED_ROOT, r, format!("root user called {name} in account {acct}"), acct, "AwsAccount").desc(format!("The root user called {name} from {}.", r.source_ip())));
         }
         if name == "ConsoleLogin" && matches!(r.identity_type(), "IAMUser" | "Root") {
-            let ok = r.raw.get("responseElements").and_then(|e| e.get("ConsoleLogin")).and_then(Value::as_str) == Some("Success");
-            let mfa = r.raw.get("additionalEventData").and_then(|e| e.get("MFAUsed")).and_then(Value::as_str);
+            let ok = r.str_at(&["responseElements", "ConsoleLogin"]) == Some("Success");
+            let mfa = r.str_at(&["additionalEventData", "MFAUsed"]);
             // A SAML federation login did its MFA at the identity provider.
-            let saml = r.raw.get("additionalEventData").and_then(|e| e.get("SamlProviderArn")).is_some();
+            let saml = r.has(&["additionalEventData", "SamlProviderArn"]);
             if ok && mfa == Some("No") && !saml {
                 out.push(Hit::new(&CRED_NO_MFA, r, format!("console login without MFA by {}", r.actor()), r.actor().to_string(), "AwsIamUser").desc(format!("{} signed in to the console from {} without MFA.", r.actor(), r.source_ip())));
             }

@@ -19,6 +19,7 @@
 
 pub mod baseline;
 pub mod builtin;
+pub mod fast;
 pub mod net;
 pub mod reader;
 pub mod record;
@@ -31,8 +32,9 @@ pub use rules::RULES;
 
 use baseline::{BaselineOptions, Baselines};
 use builtin::{Builtin, BuiltinOptions, Hit, SeqState};
+use fast::FastSet;
 use mlguard_core::{Diagnostic, Finding};
-use record::Record;
+use record::{Record, RecordError};
 use serde_json::{json, Value};
 use sigma::SigmaSet;
 use std::cmp::Ordering;
@@ -86,10 +88,13 @@ pub struct Detector {
     since: Option<i64>,
     until: Option<i64>,
     store: Option<Store>,
-    seen_run: HashSet<u64>,
+    seen_run: FastSet<u64>,
+    /// (rule id, event id) of the findings raised: built-in hits, and Sigma matches of records without an `eventID`.
     emitted: HashSet<(String, String)>,
     findings: Vec<Finding>,
     hits: Vec<Hit>,
+    /// Candidate Sigma rules of the record being analysed (reused).
+    sigma_buf: Vec<usize>,
     /// Records waiting to be analysed in time order (see [`REORDER`]).
     pending: BinaryHeap<Pending>,
     seq: u64,
@@ -147,10 +152,11 @@ impl Detector {
             since: opts.since,
             until: opts.until,
             store,
-            seen_run: HashSet::new(),
+            seen_run: FastSet::default(),
             emitted: HashSet::new(),
             findings: Vec::new(),
             hits: Vec::new(),
+            sigma_buf: Vec::new(),
             pending: BinaryHeap::new(),
             seq: 0,
             counts: Counts::default(),
@@ -171,7 +177,7 @@ impl Detector {
         while let Some(item) = stream.next_item() {
             match item {
                 reader::Item::Record { place, bytes, .. } => {
-                    self.process_bytes(&bytes, &name, &place, diags);
+                    self.process_text(bytes, &name, &place, diags);
                     n += 1;
                     if n.is_multiple_of(65_536) {
                         progress(stream.consumed);
@@ -189,13 +195,18 @@ impl Detector {
 
     /// Parses and processes one record's JSON text.
     pub fn process_bytes(&mut self, bytes: &[u8], file: &str, place: &str, diags: &mut Vec<Diagnostic>) {
-        match serde_json::from_slice::<Value>(bytes) {
-            Ok(v @ Value::Object(_)) => self.process(Record::new(v)),
-            Ok(_) => {
+        self.process_text(bytes.to_vec(), file, place, diags);
+    }
+
+    /// [`Detector::process_bytes`] for text the caller hands over.
+    pub fn process_text(&mut self, bytes: Vec<u8>, file: &str, place: &str, diags: &mut Vec<Diagnostic>) {
+        match Record::parse(bytes) {
+            Ok(r) => self.process(r),
+            Err(RecordError::NotObject) => {
                 self.counts.skipped += 1;
                 diags.push(Diagnostic::warning(file, place, "expected a CloudTrail record (a JSON object)"));
             }
-            Err(e) => {
+            Err(RecordError::Malformed(e)) => {
                 self.counts.skipped += 1;
                 diags.push(Diagnostic::warning(file, place, format!("malformed record skipped: {e}")));
             }
@@ -229,9 +240,18 @@ impl Detector {
 
     fn analyse(&mut self, rec: Record) {
         let before = self.findings.len();
-        for m in self.sigma.matches(&rec) {
-            let key = (m.finding_id.clone(), rec.event_id().to_string());
-            if self.emitted.insert(key) {
+        let mut cand = std::mem::take(&mut self.sigma_buf);
+        let mut matched = Vec::new();
+        self.sigma.matches_into(&rec, &mut cand, &mut matched);
+        self.sigma_buf = cand;
+        for m in matched {
+            // A record with an `eventID` is analysed once (see `process`), so only records
+            // without one can repeat a (rule, event id) pair.
+            let id = rec.event_id();
+            if id.is_empty() && !self.emitted.insert((m.finding_id.clone(), String::new())) {
+                continue;
+            }
+            {
                 let f = sigma::finding(m, &rec);
                 let kind = if rec.identity_type() == "AssumedRole" { "AwsIamRole" } else { "AwsIamUser" };
                 let f = f.resource(rec.actor().to_string(), kind).location(rec.account().to_string(), rec.region().to_string());

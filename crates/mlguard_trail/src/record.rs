@@ -2,71 +2,620 @@
 //!
 //! Field names and meanings: AWS CloudTrail User Guide, "CloudTrail record contents"
 //! <https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html>.
+//!
+//! A [`Record`] keeps the record's JSON text and a flat index of its values (one [`Node`] per
+//! value, in document order, each knowing where its subtree ends). Strings are slices of the
+//! text, unescaped into a side buffer only when they contain escapes, so no `serde_json::Value`
+//! tree is built per record. The fields every detection reads (`eventName`, `eventSource`,
+//! `userIdentity`, ...) are located once, when the record is parsed. `Record` implements
+//! `rsigma_eval::Event` with the semantics of `rsigma_eval::event::JsonEvent` (flat keys first,
+//! dotted paths that fan out over arrays, `name[N]` indices, numbers as `serde_json` reads
+//! them), which `tests/sigma_rules.rs` checks against `JsonEvent` on real recordings.
+//!
+//! The parser accepts only what `serde_json` accepts; anything it does not take (or a record
+//! with a duplicated member name, where `serde_json` keeps the last) goes through `serde_json`,
+//! whose verdict and error message then decide.
 
+use rsigma_eval::event::{Event, EventValue};
+use rsigma_parser::fieldpath::{first_unescaped, unescape_brackets};
 use serde_json::Value;
+use std::borrow::Cow;
+use std::cell::OnceCell;
 
-/// One parsed CloudTrail record with the fields every detection needs pulled out once.
-#[derive(Debug)]
+const NONE: u32 = u32::MAX;
+/// Marks a [`Span`] whose text is in the unescaped side buffer.
+const ESC: u32 = 1 << 31;
+/// Deeper nesting is left to `serde_json` (which stops at 128).
+const MAX_DEPTH: usize = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Null,
+    False,
+    True,
+    Num,
+    Str,
+    Arr,
+    Obj,
+}
+
+/// Bytes `off..off+len` of the text, or of the side buffer when `off` has [`ESC`] set.
+#[derive(Debug, Clone, Copy, Default)]
+struct Span {
+    off: u32,
+    len: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    /// The member name (empty for array elements and the root).
+    key: Span,
+    /// A string's contents, a number's text, or a container's whole text.
+    val: Span,
+    /// Index of the node after this value's subtree.
+    end: u32,
+    kind: Kind,
+}
+
+/// Top-level members located at parse time.
+#[derive(Debug, Clone, Copy)]
+struct Hot {
+    event_name: u32,
+    event_source: u32,
+    event_id: u32,
+    event_time: u32,
+    event_type: u32,
+    error_code: u32,
+    region: u32,
+    source_ip: u32,
+    user_agent: u32,
+    recipient: u32,
+    identity: u32,
+    request: u32,
+}
+
+const NO_HOT: Hot = Hot { event_name: NONE, event_source: NONE, event_id: NONE, event_time: NONE, event_type: NONE, error_code: NONE, region: NONE, source_ip: NONE, user_agent: NONE, recipient: NONE, identity: NONE, request: NONE };
+
+/// Why a record's text is not a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordError {
+    /// Valid JSON, but not an object.
+    NotObject,
+    /// Not valid JSON: `serde_json`'s message.
+    Malformed(String),
+}
+
+/// One CloudTrail record: its JSON text and an index of its values (see the module documentation).
 pub struct Record {
-    pub raw: Value,
+    text: Vec<u8>,
+    esc: String,
+    nodes: Vec<Node>,
+    hot: Hot,
+    /// `requestParameters` as a `serde_json::Value`, built on first use by [`Record::req`].
+    req_value: OnceCell<Option<Value>>,
     /// Seconds since the Unix epoch, from `eventTime`; 0 when absent or unparseable.
     pub time: i64,
 }
 
+impl std::fmt::Debug for Record {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Record").field("text", &String::from_utf8_lossy(&self.text)).field("time", &self.time).finish()
+    }
+}
+
+struct Parser<'a> {
+    b: &'a [u8],
+    i: usize,
+    nodes: Vec<Node>,
+    esc: String,
+    /// A member name repeated within one object.
+    dup: bool,
+}
+
+impl Parser<'_> {
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn text(&self, s: Span) -> &[u8] {
+        if s.off & ESC != 0 {
+            let o = (s.off & !ESC) as usize;
+            self.esc.as_bytes().get(o..o + s.len as usize).unwrap_or(&[])
+        } else {
+            self.b.get(s.off as usize..(s.off + s.len) as usize).unwrap_or(&[])
+        }
+    }
+
+    /// A string starting at the opening quote; `None` on anything `serde_json` would reject.
+    fn string(&mut self) -> Option<Span> {
+        self.i += 1;
+        let start = self.i;
+        // Fast path: no escape.
+        let rest = self.b.get(self.i..)?;
+        let k = memchr::memchr2(b'"', b'\\', rest)?;
+        if rest.get(..k)?.iter().any(|&c| c < 0x20) {
+            return None;
+        }
+        self.i += k;
+        if self.b.get(self.i) == Some(&b'"') {
+            let s = Span { off: start as u32, len: (self.i - start) as u32 };
+            self.i += 1;
+            return Some(s);
+        }
+        // With escapes: unescape into the side buffer.
+        let off = self.esc.len();
+        self.esc.push_str(std::str::from_utf8(self.b.get(start..self.i)?).ok()?);
+        loop {
+            match self.peek()? {
+                b'"' => {
+                    self.i += 1;
+                    return Some(Span { off: off as u32 | ESC, len: (self.esc.len() - off) as u32 });
+                }
+                b'\\' => {
+                    let c = *self.b.get(self.i + 1)?;
+                    self.i += 2;
+                    let ch = match c {
+                        b'"' => '"',
+                        b'\\' => '\\',
+                        b'/' => '/',
+                        b'b' => '\u{8}',
+                        b'f' => '\u{c}',
+                        b'n' => '\n',
+                        b'r' => '\r',
+                        b't' => '\t',
+                        b'u' => {
+                            let hi = self.hex4()?;
+                            if (0xdc00..0xe000).contains(&hi) {
+                                return None;
+                            }
+                            if (0xd800..0xdc00).contains(&hi) {
+                                if self.b.get(self.i) != Some(&b'\\') || self.b.get(self.i + 1) != Some(&b'u') {
+                                    return None;
+                                }
+                                self.i += 2;
+                                let lo = self.hex4()?;
+                                if !(0xdc00..0xe000).contains(&lo) {
+                                    return None;
+                                }
+                                char::from_u32(0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00))?
+                            } else {
+                                char::from_u32(hi)?
+                            }
+                        }
+                        _ => return None,
+                    };
+                    self.esc.push(ch);
+                }
+                _ => {
+                    let rest = self.b.get(self.i..)?;
+                    let k = memchr::memchr2(b'"', b'\\', rest)?;
+                    let run = rest.get(..k)?;
+                    if run.iter().any(|&c| c < 0x20) {
+                        return None;
+                    }
+                    self.esc.push_str(std::str::from_utf8(run).ok()?);
+                    self.i += k;
+                }
+            }
+        }
+    }
+
+    fn hex4(&mut self) -> Option<u32> {
+        let h = self.b.get(self.i..self.i + 4)?;
+        let mut v = 0u32;
+        for &c in h {
+            v = v * 16 + (c as char).to_digit(16)?;
+        }
+        self.i += 4;
+        Some(v)
+    }
+
+    fn digits(&mut self) -> usize {
+        let s = self.i;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.i += 1;
+        }
+        self.i - s
+    }
+
+    fn number(&mut self) -> Option<Span> {
+        let start = self.i;
+        if self.peek() == Some(b'-') {
+            self.i += 1;
+        }
+        match self.peek()? {
+            b'0' => {
+                self.i += 1;
+                if let Some(b'0'..=b'9') = self.peek() {
+                    return None;
+                }
+            }
+            b'1'..=b'9' => {
+                self.digits();
+            }
+            _ => return None,
+        }
+        if self.peek() == Some(b'.') {
+            self.i += 1;
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.i += 1;
+            }
+            if self.digits() == 0 {
+                return None;
+            }
+        }
+        Some(Span { off: start as u32, len: (self.i - start) as u32 })
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        if self.b.get(self.i..self.i + word.len())? == word {
+            self.i += word.len();
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    /// One value (after whitespace) with member name `key`.
+    fn value(&mut self, key: Span, depth: usize) -> Option<()> {
+        let at = self.nodes.len();
+        let start = self.i;
+        let (kind, val) = match self.peek()? {
+            b'"' => (Kind::Str, self.string()?),
+            b'{' | b'[' => {
+                if depth >= MAX_DEPTH {
+                    return None;
+                }
+                let obj = self.peek() == Some(b'{');
+                self.nodes.push(Node { key, val: Span::default(), end: 0, kind: if obj { Kind::Obj } else { Kind::Arr } });
+                self.i += 1;
+                if obj {
+                    self.members(at, depth)?;
+                } else {
+                    self.elements(depth)?;
+                }
+                let end = self.nodes.len() as u32;
+                let n = self.nodes.get_mut(at)?;
+                n.end = end;
+                n.val = Span { off: start as u32, len: (self.i - start) as u32 };
+                return Some(());
+            }
+            b't' => {
+                self.literal(b"true")?;
+                (Kind::True, Span::default())
+            }
+            b'f' => {
+                self.literal(b"false")?;
+                (Kind::False, Span::default())
+            }
+            b'n' => {
+                self.literal(b"null")?;
+                (Kind::Null, Span::default())
+            }
+            _ => (Kind::Num, self.number()?),
+        };
+        self.nodes.push(Node { key, val, end: at as u32 + 1, kind });
+        Some(())
+    }
+
+    fn members(&mut self, at: usize, depth: usize) -> Option<()> {
+        self.ws();
+        if self.peek()? == b'}' {
+            self.i += 1;
+            return Some(());
+        }
+        let mut keys: Vec<Span> = Vec::new();
+        loop {
+            self.ws();
+            if self.peek()? != b'"' {
+                return None;
+            }
+            let key = self.string()?;
+            self.ws();
+            if self.peek()? != b':' {
+                return None;
+            }
+            self.i += 1;
+            self.ws();
+            keys.push(key);
+            self.value(key, depth + 1)?;
+            self.ws();
+            match self.peek()? {
+                b',' => self.i += 1,
+                b'}' => {
+                    self.i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+        let _ = at;
+        if keys.len() > 1 {
+            'outer: for (x, a) in keys.iter().enumerate() {
+                for b in keys.iter().skip(x + 1) {
+                    if a.len == b.len && self.text(*a) == self.text(*b) {
+                        self.dup = true;
+                        break 'outer;
+                    }
+                }
+            }
+        }
+        Some(())
+    }
+
+    fn elements(&mut self, depth: usize) -> Option<()> {
+        self.ws();
+        if self.peek()? == b']' {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            self.ws();
+            self.value(Span::default(), depth + 1)?;
+            self.ws();
+            match self.peek()? {
+                b',' => self.i += 1,
+                b']' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// Parses an object record; `None` when `serde_json` must decide.
+fn fast_parse(text: &[u8]) -> Option<(Vec<Node>, String)> {
+    if text.len() >= (ESC as usize) || std::str::from_utf8(text).is_err() {
+        return None;
+    }
+    let mut p = Parser { b: text, i: 0, nodes: Vec::with_capacity(64), esc: String::new(), dup: false };
+    p.ws();
+    if p.peek()? != b'{' {
+        return None;
+    }
+    p.value(Span::default(), 0)?;
+    p.ws();
+    if p.i != text.len() || p.dup {
+        return None;
+    }
+    Some((p.nodes, p.esc))
+}
+
 impl Record {
-    pub fn new(raw: Value) -> Record {
-        let time = raw.get("eventTime").and_then(Value::as_str).and_then(parse_time).unwrap_or(0);
-        Record { raw, time }
+    /// Parses one record's JSON text.
+    pub fn parse(text: Vec<u8>) -> Result<Record, RecordError> {
+        if let Some((nodes, esc)) = fast_parse(&text) {
+            return Ok(Record::build(text, nodes, esc));
+        }
+        match serde_json::from_slice::<Value>(&text) {
+            Ok(v @ Value::Object(_)) => Ok(Record::new(v)),
+            Ok(_) => Err(RecordError::NotObject),
+            Err(e) => Err(RecordError::Malformed(e.to_string())),
+        }
+    }
+
+    /// A record from a parsed value (an object; anything else is an empty record).
+    pub fn new(v: Value) -> Record {
+        let text = serde_json::to_vec(&v).unwrap_or_default();
+        match fast_parse(&text) {
+            Some((nodes, esc)) => Record::build(text, nodes, esc),
+            None => {
+                let text = b"{}".to_vec();
+                let nodes = vec![Node { key: Span::default(), val: Span { off: 0, len: 2 }, end: 1, kind: Kind::Obj }];
+                Record::build(text, nodes, String::new())
+            }
+        }
+    }
+
+    fn build(text: Vec<u8>, nodes: Vec<Node>, esc: String) -> Record {
+        let mut r = Record { text, esc, nodes, hot: NO_HOT, req_value: OnceCell::new(), time: 0 };
+        let mut hot = NO_HOT;
+        let mut i = 1;
+        let end = r.nodes.first().map(|n| n.end).unwrap_or(0) as usize;
+        while i < end {
+            let Some(n) = r.nodes.get(i) else { break };
+            let slot = match r.bytes(n.key) {
+                b"eventName" => &mut hot.event_name,
+                b"eventSource" => &mut hot.event_source,
+                b"eventID" => &mut hot.event_id,
+                b"eventTime" => &mut hot.event_time,
+                b"eventType" => &mut hot.event_type,
+                b"errorCode" => &mut hot.error_code,
+                b"awsRegion" => &mut hot.region,
+                b"sourceIPAddress" => &mut hot.source_ip,
+                b"userAgent" => &mut hot.user_agent,
+                b"recipientAccountId" => &mut hot.recipient,
+                b"userIdentity" => &mut hot.identity,
+                b"requestParameters" => &mut hot.request,
+                _ => {
+                    i = n.end as usize;
+                    continue;
+                }
+            };
+            *slot = i as u32;
+            i = n.end as usize;
+        }
+        r.hot = hot;
+        r.time = r.node_str(hot.event_time).and_then(parse_time).unwrap_or(0);
+        r
+    }
+
+    #[inline]
+    fn bytes(&self, s: Span) -> &[u8] {
+        if s.off & ESC != 0 {
+            let o = (s.off & !ESC) as usize;
+            self.esc.as_bytes().get(o..o + s.len as usize).unwrap_or(&[])
+        } else {
+            self.text.get(s.off as usize..(s.off + s.len) as usize).unwrap_or(&[])
+        }
+    }
+
+    #[inline]
+    fn str_of(&self, s: Span) -> &str {
+        // Spans start and end at ASCII quotes of validated UTF-8 (or in a `String`).
+        std::str::from_utf8(self.bytes(s)).unwrap_or("")
+    }
+
+    /// The string at node `i`, if it is one.
+    #[inline]
+    fn node_str(&self, i: u32) -> Option<&str> {
+        let n = self.nodes.get(i as usize)?;
+        (n.kind == Kind::Str).then(|| self.str_of(n.val))
+    }
+
+    /// The member `key` of object node `obj`.
+    fn child(&self, obj: u32, key: &str) -> Option<u32> {
+        let o = self.nodes.get(obj as usize)?;
+        if o.kind != Kind::Obj {
+            return None;
+        }
+        let mut i = obj + 1;
+        while i < o.end {
+            let n = self.nodes.get(i as usize)?;
+            if n.key.len as usize == key.len() && self.bytes(n.key) == key.as_bytes() {
+                return Some(i);
+            }
+            i = n.end;
+        }
+        None
+    }
+
+    fn children(&self, node: u32) -> impl Iterator<Item = u32> + '_ {
+        let end = self.nodes.get(node as usize).map(|n| if matches!(n.kind, Kind::Obj | Kind::Arr) { n.end } else { node + 1 }).unwrap_or(node + 1);
+        let mut i = node + 1;
+        std::iter::from_fn(move || {
+            if i >= end {
+                return None;
+            }
+            let c = i;
+            i = self.nodes.get(i as usize).map(|n| n.end).unwrap_or(end);
+            Some(c)
+        })
+    }
+
+    fn path_node(&self, from: u32, path: &[&str]) -> Option<u32> {
+        let mut cur = from;
+        for k in path {
+            cur = self.child(cur, k)?;
+        }
+        Some(cur)
+    }
+
+    /// The record's JSON text.
+    pub fn text(&self) -> &[u8] {
+        &self.text
     }
 
     /// A string at a path of object keys.
     pub fn str_at(&self, path: &[&str]) -> Option<&str> {
-        get(&self.raw, path).and_then(Value::as_str)
+        self.node_str(self.path_node(0, path)?)
+    }
+
+    /// Whether a path of object keys exists (whatever its value, `null` included).
+    pub fn has(&self, path: &[&str]) -> bool {
+        self.path_node(0, path).is_some()
+    }
+
+    /// The value at a path of object keys, built as a `serde_json::Value`.
+    pub fn value_at(&self, path: &[&str]) -> Option<Value> {
+        let n = self.nodes.get(self.path_node(0, path)? as usize)?;
+        Some(match n.kind {
+            Kind::Null => Value::Null,
+            Kind::True => Value::Bool(true),
+            Kind::False => Value::Bool(false),
+            Kind::Str => Value::String(self.str_of(n.val).to_string()),
+            Kind::Num | Kind::Arr | Kind::Obj => serde_json::from_slice(self.bytes(n.val)).ok()?,
+        })
+    }
+
+    /// The whole record as a `serde_json::Value`.
+    pub fn to_value(&self) -> Value {
+        serde_json::from_slice(&self.text).unwrap_or(Value::Null)
+    }
+
+    #[inline]
+    fn hot_str(&self, i: u32) -> &str {
+        self.node_str(i).unwrap_or("")
     }
 
     pub fn s(&self, key: &str) -> &str {
-        self.raw.get(key).and_then(Value::as_str).unwrap_or("")
+        self.child(0, key).and_then(|i| self.node_str(i)).unwrap_or("")
     }
 
     pub fn event_name(&self) -> &str {
-        self.s("eventName")
+        self.hot_str(self.hot.event_name)
     }
 
     pub fn event_source(&self) -> &str {
-        self.s("eventSource")
+        self.hot_str(self.hot.event_source)
     }
 
     pub fn event_id(&self) -> &str {
-        self.s("eventID")
+        self.hot_str(self.hot.event_id)
     }
 
     pub fn error_code(&self) -> Option<&str> {
-        self.raw.get("errorCode").and_then(Value::as_str).filter(|s| !s.is_empty() && *s != "Success")
+        self.node_str(self.hot.error_code).filter(|s| !s.is_empty() && *s != "Success")
     }
 
     pub fn region(&self) -> &str {
-        self.s("awsRegion")
+        self.hot_str(self.hot.region)
     }
 
     pub fn source_ip(&self) -> &str {
-        self.s("sourceIPAddress")
+        self.hot_str(self.hot.source_ip)
     }
 
     pub fn user_agent(&self) -> &str {
-        self.s("userAgent")
+        self.hot_str(self.hot.user_agent)
+    }
+
+    /// A top-level member that is a string of ASCII characters (`None` when absent, not a
+    /// string or not ASCII).
+    pub fn plain_ascii(&self, key: &str) -> Option<&str> {
+        let i = match key {
+            "eventName" => self.hot.event_name,
+            "eventSource" => self.hot.event_source,
+            _ => self.child(0, key)?,
+        };
+        self.node_str(i).filter(|s| s.is_ascii())
+    }
+
+    /// A string member of `userIdentity` at a path.
+    pub fn identity_str(&self, path: &[&str]) -> Option<&str> {
+        if self.hot.identity == NONE {
+            return None;
+        }
+        self.node_str(self.path_node(self.hot.identity, path)?)
     }
 
     pub fn account(&self) -> &str {
-        let r = self.s("recipientAccountId");
+        let r = self.hot_str(self.hot.recipient);
         if r.is_empty() {
-            self.str_at(&["userIdentity", "accountId"]).unwrap_or("")
+            self.identity_str(&["accountId"]).unwrap_or("")
         } else {
             r
         }
     }
 
     pub fn identity_type(&self) -> &str {
-        self.str_at(&["userIdentity", "type"]).unwrap_or("")
+        self.identity_str(&["type"]).unwrap_or("")
     }
 
     /// The principal an action is attributed to: the session issuer's ARN for assumed roles
@@ -74,28 +623,45 @@ impl Record {
     /// principal id, else `unknown`.
     pub fn principal(&self) -> &str {
         if self.identity_type() == "AssumedRole" {
-            if let Some(a) = self.str_at(&["userIdentity", "sessionContext", "sessionIssuer", "arn"]).filter(|s| !s.is_empty()) {
+            if let Some(a) = self.identity_str(&["sessionContext", "sessionIssuer", "arn"]).filter(|s| !s.is_empty()) {
                 return a;
             }
         }
-        self.str_at(&["userIdentity", "arn"])
+        self.identity_str(&["arn"])
             .filter(|s| !s.is_empty())
-            .or_else(|| self.str_at(&["userIdentity", "principalId"]).filter(|s| !s.is_empty()))
-            .or_else(|| self.str_at(&["userIdentity", "invokedBy"]).filter(|s| !s.is_empty()))
+            .or_else(|| self.identity_str(&["principalId"]).filter(|s| !s.is_empty()))
+            .or_else(|| self.identity_str(&["invokedBy"]).filter(|s| !s.is_empty()))
             .unwrap_or("unknown")
     }
 
     /// The exact identity (session ARN for assumed roles).
     pub fn actor(&self) -> &str {
-        self.str_at(&["userIdentity", "arn"]).filter(|s| !s.is_empty()).unwrap_or_else(|| self.principal())
+        self.identity_str(&["arn"]).filter(|s| !s.is_empty()).unwrap_or_else(|| self.principal())
     }
 
+    /// A member of `requestParameters` as a `serde_json::Value` (the object is built once, on
+    /// first use: only the detections that read policy documents and lists need it).
     pub fn req(&self, key: &str) -> Option<&Value> {
-        self.raw.get("requestParameters").and_then(|r| r.get(key))
+        self.req_value
+            .get_or_init(|| {
+                let n = self.nodes.get(self.hot.request as usize)?;
+                (n.kind == Kind::Obj).then(|| serde_json::from_slice(self.bytes(n.val)).ok()).flatten()
+            })
+            .as_ref()?
+            .get(key)
     }
 
+    /// A string member of `requestParameters`.
     pub fn req_str(&self, key: &str) -> Option<&str> {
-        self.req(key).and_then(Value::as_str)
+        if self.hot.request == NONE {
+            return None;
+        }
+        self.node_str(self.child(self.hot.request, key)?)
+    }
+
+    /// Whether `requestParameters` has a member `key` (whatever its value).
+    pub fn req_has(&self, key: &str) -> bool {
+        self.hot.request != NONE && self.child(self.hot.request, key).is_some()
     }
 
     /// True for an access-denied style error (`AccessDenied`, `Client.UnauthorizedOperation`, ...).
@@ -105,7 +671,246 @@ impl Record {
 
     /// Made by an AWS service on the account's behalf rather than by a caller.
     pub fn is_service_event(&self) -> bool {
-        self.s("eventType") == "AwsServiceEvent" || self.identity_type() == "AWSService"
+        self.hot_str(self.hot.event_type) == "AwsServiceEvent" || self.identity_type() == "AWSService"
+    }
+
+    /// Node `i` as `rsigma_eval` sees a `serde_json::Value` (objects with sorted keys, as
+    /// `serde_json`'s `BTreeMap` keeps them).
+    fn event_value(&self, i: u32) -> EventValue<'_> {
+        let Some(n) = self.nodes.get(i as usize) else { return EventValue::Null };
+        match n.kind {
+            Kind::Null => EventValue::Null,
+            Kind::True => EventValue::Bool(true),
+            Kind::False => EventValue::Bool(false),
+            Kind::Str => EventValue::Str(Cow::Borrowed(self.str_of(n.val))),
+            Kind::Num => number(self.bytes(n.val)),
+            Kind::Arr => EventValue::Array(self.children(i).map(|c| self.event_value(c)).collect()),
+            Kind::Obj => {
+                let mut m: Vec<(Cow<'_, str>, EventValue<'_>)> = self.children(i).filter_map(|c| self.nodes.get(c as usize).map(|cn| (Cow::Borrowed(self.str_of(cn.key)), self.event_value(c)))).collect();
+                m.sort_by(|a, b| a.0.cmp(&b.0));
+                EventValue::Map(m)
+            }
+        }
+    }
+
+    fn collect<'a>(&'a self, cur: u32, ops: &[PathOp<'_>], out: &mut Vec<EventValue<'a>>) {
+        let Some((op, rest)) = ops.split_first() else {
+            out.push(self.event_value(cur));
+            return;
+        };
+        let Some(n) = self.nodes.get(cur as usize) else { return };
+        match op {
+            PathOp::Key(k) => match n.kind {
+                Kind::Obj => {
+                    if let Some(next) = self.child(cur, k) {
+                        self.collect(next, rest, out);
+                    }
+                }
+                Kind::Arr => {
+                    for c in self.children(cur) {
+                        self.collect(c, ops, out);
+                    }
+                }
+                _ => {}
+            },
+            PathOp::Index(ix) => {
+                if n.kind == Kind::Arr {
+                    let elems: Vec<u32> = self.children(cur).collect();
+                    if let Some(next) = resolve_index(*ix, elems.len()).and_then(|p| elems.get(p)) {
+                        self.collect(*next, rest, out);
+                    }
+                }
+            }
+        }
+    }
+
+    fn visit_strings(&self, i: u32, visit: &mut dyn FnMut(&str) -> bool, depth: usize) -> bool {
+        if depth == 0 {
+            return false;
+        }
+        let Some(n) = self.nodes.get(i as usize) else { return false };
+        match n.kind {
+            Kind::Str => visit(self.str_of(n.val)),
+            Kind::Obj | Kind::Arr => {
+                for c in self.children(i) {
+                    if self.visit_strings(c, visit, depth - 1) {
+                        return true;
+                    }
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A number as `serde_json::Value` holds it, then as `EventValue::from(&Value)` converts it.
+fn number(text: &[u8]) -> EventValue<'static> {
+    if !text.is_empty() && text.len() <= 18 && text.iter().all(u8::is_ascii_digit) {
+        let mut v: i64 = 0;
+        for &d in text {
+            v = v * 10 + i64::from(d - b'0');
+        }
+        return EventValue::Int(v);
+    }
+    match serde_json::from_slice::<serde_json::Number>(text) {
+        Ok(n) => match n.as_i64() {
+            Some(i) => EventValue::Int(i),
+            None => EventValue::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Err(_) => EventValue::Null,
+    }
+}
+
+/// Maximum nesting that `rsigma_eval`'s JSON walks follow.
+const WALK_DEPTH: usize = 64;
+
+enum PathOp<'a> {
+    Key(Cow<'a, str>),
+    Index(i64),
+}
+
+fn resolve_index(index: i64, len: usize) -> Option<usize> {
+    if index >= 0 {
+        usize::try_from(index).ok().filter(|&i| i < len)
+    } else {
+        usize::try_from(index.unsigned_abs()).ok().and_then(|abs| len.checked_sub(abs))
+    }
+}
+
+/// `name[N][M]` groups, as `rsigma_eval` reads them.
+fn index_groups(s: &str) -> Option<Vec<i64>> {
+    let mut out = Vec::new();
+    let mut rem = s;
+    while !rem.is_empty() {
+        let rest = rem.strip_prefix('[')?;
+        let close = rest.find(']')?;
+        out.push(rest.get(..close)?.parse().ok()?);
+        rem = rest.get(close + 1..)?;
+    }
+    Some(out)
+}
+
+fn path_ops(path: &str) -> Vec<PathOp<'_>> {
+    let mut ops = Vec::new();
+    for part in path.split('.') {
+        let groups = first_unescaped(part, b'[').and_then(|p| Some((p, index_groups(part.get(p..)?)?)));
+        match groups {
+            Some((p, idx)) => {
+                let name = part.get(..p).unwrap_or("");
+                if !name.is_empty() {
+                    ops.push(PathOp::Key(unescape_brackets(name)));
+                }
+                ops.extend(idx.into_iter().map(PathOp::Index));
+            }
+            None => ops.push(PathOp::Key(unescape_brackets(part))),
+        }
+    }
+    ops
+}
+
+fn path_root_key(path: &str) -> Option<Cow<'_, str>> {
+    let segment = match first_unescaped(path, b'.') {
+        Some(0) => return None,
+        Some(pos) => path.get(..pos)?,
+        None => path,
+    };
+    if segment.is_empty() {
+        return None;
+    }
+    let name = match first_unescaped(segment, b'[') {
+        Some(0) => return None,
+        Some(pos) => segment.get(..pos)?,
+        None => segment,
+    };
+    if name.is_empty() {
+        return None;
+    }
+    Some(unescape_brackets(name))
+}
+
+impl Event for Record {
+    fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
+        if let Some(i) = self.child(0, path) {
+            return Some(self.event_value(i));
+        }
+        if path.contains(['.', '[', '\\']) {
+            if !path.contains(['[', '\\']) {
+                // Plain `a.b.c` through objects only: no allocation. A path that meets an array
+                // (which fans out) takes the general walk below.
+                let mut cur = 0u32;
+                let mut through_objects = true;
+                for seg in path.split('.') {
+                    match self.nodes.get(cur as usize).map(|n| n.kind) {
+                        Some(Kind::Obj) => cur = self.child(cur, seg)?,
+                        Some(Kind::Arr) => {
+                            through_objects = false;
+                            break;
+                        }
+                        _ => return None,
+                    }
+                }
+                if through_objects {
+                    return Some(self.event_value(cur));
+                }
+            } else if let Some(root) = path_root_key(path) {
+                self.child(0, &root)?;
+            }
+            let ops = path_ops(path);
+            let mut out = Vec::new();
+            self.collect(0, &ops, &mut out);
+            return match out.len() {
+                0 => None,
+                1 => out.pop(),
+                _ => Some(EventValue::Array(out)),
+            };
+        }
+        None
+    }
+
+    fn any_string_value(&self, pred: &dyn Fn(&str) -> bool) -> bool {
+        self.visit_strings(0, &mut |s| pred(s), WALK_DEPTH)
+    }
+
+    fn all_string_values(&self) -> Vec<Cow<'_, str>> {
+        let mut v = Vec::new();
+        self.visit_strings(
+            0,
+            &mut |s| {
+                v.push(Cow::Owned(s.to_string()));
+                false
+            },
+            WALK_DEPTH,
+        );
+        v
+    }
+
+    fn visit_string_values(&self, visit: &mut dyn FnMut(&str)) {
+        self.visit_strings(
+            0,
+            &mut |s| {
+                visit(s);
+                false
+            },
+            WALK_DEPTH,
+        );
+    }
+
+    fn to_json(&self) -> Value {
+        self.to_value()
+    }
+
+    fn top_level_keys(&self) -> Option<Vec<Cow<'_, str>>> {
+        Some(self.children(0).filter_map(|c| self.nodes.get(c as usize).map(|n| Cow::Borrowed(self.str_of(n.key)))).collect())
+    }
+
+    fn visit_top_level_keys(&self, visit: &mut dyn FnMut(&str)) -> bool {
+        for c in self.children(0) {
+            if let Some(n) = self.nodes.get(c as usize) {
+                visit(self.str_of(n.key));
+            }
+        }
+        true
     }
 }
 
@@ -154,6 +959,7 @@ pub fn format_time(t: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rsigma_eval::event::JsonEvent;
 
     #[test]
     fn time_round_trips() {
@@ -169,5 +975,46 @@ mod tests {
         let r = Record::new(serde_json::json!({"userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::1:assumed-role/R/s", "sessionContext": {"sessionIssuer": {"arn": "arn:aws:iam::1:role/R"}}}}));
         assert_eq!(r.principal(), "arn:aws:iam::1:role/R");
         assert_eq!(r.actor(), "arn:aws:sts::1:assumed-role/R/s");
+    }
+
+    /// Every field path answers as `JsonEvent` answers over the `serde_json::Value`.
+    fn same_as_json_event(text: &str, paths: &[&str]) {
+        let r = Record::parse(text.as_bytes().to_vec()).unwrap();
+        let v: Value = serde_json::from_str(text).unwrap();
+        let j = JsonEvent::borrow(&v);
+        for p in paths {
+            assert_eq!(r.get_field(p), j.get_field(p), "{p} in {text}");
+        }
+        let mut a = r.all_string_values().into_iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let mut b = j.all_string_values().into_iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
+        let mut a: Vec<String> = r.top_level_keys().unwrap().into_iter().map(|s| s.to_string()).collect();
+        let mut b: Vec<String> = j.top_level_keys().unwrap().into_iter().map(|s| s.to_string()).collect();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b);
+        assert_eq!(r.to_json(), v);
+    }
+
+    #[test]
+    fn fields_as_json_event() {
+        let t = r#"{"a.b":"flat","a":{"b":"nested","c":[{"d":1},{"d":"x"},{"e":null}],"n":-0,"f":1.5e3,"big":18446744073709551615,"neg":-12},"s":"q\"\u00e9\ud83d\ude00\n","arr":[[1,2],[3]],"t":true,"o":{"z":1,"y":{"k":"v"}},"w\\[x]":"br"}"#;
+        let paths = ["a.b", "a", "a.c", "a.c.d", "a.c.e", "a.c[0].d", "a.c[-1]", "a.c[5]", "a.n", "a.f", "a.big", "a.neg", "s", "arr", "arr[0]", "arr[0][1]", "t", "o", "o.y.k", "missing", "missing.x", ".a", "[0]", "a.c.d.x", "w\\[x]", "w[x]", "a.c[x]"];
+        same_as_json_event(t, &paths);
+    }
+
+    #[test]
+    fn serde_json_decides_what_the_fast_parser_does_not_take() {
+        // A repeated member: serde_json keeps the last.
+        let r = Record::parse(br#"{"eventName":"A","eventName":"B"}"#.to_vec()).unwrap();
+        assert_eq!(r.event_name(), "B");
+        assert_eq!(Record::parse(b"[1]".to_vec()).unwrap_err(), RecordError::NotObject);
+        for bad in [&b"{\"a\":01}"[..], b"{\"a\":1,}", b"{\"a\":\"\x01\"}", b"{\"a\":\"\\x\"}", b"{\"a\":1} x", b"{\"a\":\"\xff\"}", b"{\"a\":tru}", b"{\"a\":1.}", b"{\"a\":\"\\ud800\"}"] {
+            let ours = Record::parse(bad.to_vec()).err();
+            let theirs = serde_json::from_slice::<Value>(bad).err().map(|e| RecordError::Malformed(e.to_string()));
+            assert_eq!(ours, theirs, "{}", String::from_utf8_lossy(bad));
+        }
     }
 }

@@ -10,9 +10,10 @@
 
 use crate::record::Record;
 use mlguard_core::{Diagnostic, Finding, Reference, Severity};
-use rsigma_eval::event::JsonEvent;
 use rsigma_eval::Engine;
-use std::collections::HashMap;
+use crate::fast::FastMap;
+use rsigma_parser::{ConditionExpr, Detection, DetectionItem, Quantifier, SigmaValue, StringPart};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 /// What a finding needs to know about a loaded rule.
@@ -38,12 +39,154 @@ pub struct SigmaSet {
     engine: Engine,
     /// By Sigma rule id (or title when a rule has no id).
     meta: HashMap<String, SigmaMeta>,
+    /// Position in `engine.rules()` → key of `meta`.
+    keys: Vec<String>,
+    index: RuleIndex,
     pub loaded: usize,
 }
 
 impl Default for SigmaSet {
     fn default() -> Self {
-        SigmaSet { engine: Engine::new(), meta: HashMap::new(), loaded: 0 }
+        SigmaSet { engine: Engine::new(), meta: HashMap::new(), keys: Vec::new(), index: RuleIndex::default(), loaded: 0 }
+    }
+}
+
+/// Which rules a record can match, from its `eventName` or `eventSource`.
+///
+/// Most CloudTrail rules select on literal event names or sources. A rule is filed under the
+/// (ASCII-lowercased) literals of `eventName` when its condition cannot be true unless
+/// `eventName` equals one of them (plain values without modifiers or wildcards, Sigma's
+/// default case-insensitive equality), else under those of `eventSource`, else it is always
+/// evaluated. `not`, `1 of` over selections of which one is unconstrained, keyword
+/// selections, modifiers (`contains`, `re`, ...), wildcards, `null` and non-string values all
+/// leave a rule unconstrained. A record whose `eventName` or `eventSource` is not a plain
+/// ASCII string is evaluated against every rule. `tests/sigma_rules.rs` compares this with
+/// evaluating every rule on every event of the Stratus, Panther and synthetic records.
+#[derive(Default)]
+struct RuleIndex {
+    by_name: FastMap<String, Vec<usize>>,
+    by_source: FastMap<String, Vec<usize>>,
+    always: Vec<usize>,
+}
+
+/// Literals one of which `field` must equal for the rule to match; `None` when unconstrained.
+fn required(rule: &rsigma_parser::SigmaRule, field: &str) -> Option<BTreeSet<String>> {
+    let det = &rule.detection;
+    let mut out: Option<BTreeSet<String>> = None;
+    for c in &det.conditions {
+        let s = cond_required(c, &det.named, field)?;
+        out.get_or_insert_with(BTreeSet::new).extend(s);
+    }
+    out
+}
+
+fn cond_required(c: &ConditionExpr, named: &HashMap<String, Detection>, field: &str) -> Option<BTreeSet<String>> {
+    let union = |sets: Vec<Option<BTreeSet<String>>>| -> Option<BTreeSet<String>> {
+        if sets.is_empty() {
+            return None;
+        }
+        let mut u = BTreeSet::new();
+        for s in sets {
+            u.extend(s?);
+        }
+        Some(u)
+    };
+    match c {
+        ConditionExpr::Identifier(n) => det_required(named.get(n)?, field),
+        // Any constrained operand constrains a conjunction; take the smallest.
+        ConditionExpr::And(xs) => xs.iter().filter_map(|x| cond_required(x, named, field)).min_by_key(BTreeSet::len),
+        ConditionExpr::Or(xs) => union(xs.iter().map(|x| cond_required(x, named, field)).collect()),
+        ConditionExpr::Not(_) => None,
+        ConditionExpr::Selector { quantifier, pattern } => {
+            let sets: Vec<Option<BTreeSet<String>>> = named.iter().filter(|(n, _)| pattern.matches_detection_name(n)).map(|(_, d)| det_required(d, field)).collect();
+            match quantifier {
+                Quantifier::Any => union(sets),
+                Quantifier::Count(n) if *n >= 1 => union(sets),
+                Quantifier::Count(_) => None,
+                Quantifier::All => sets.into_iter().flatten().min_by_key(BTreeSet::len),
+            }
+        }
+    }
+}
+
+fn det_required(d: &Detection, field: &str) -> Option<BTreeSet<String>> {
+    match d {
+        Detection::AllOf(items) => items.iter().filter_map(|i| item_required(i, field)).min_by_key(BTreeSet::len),
+        Detection::AnyOf(ds) => {
+            if ds.is_empty() {
+                return None;
+            }
+            let mut u = BTreeSet::new();
+            for x in ds {
+                u.extend(det_required(x, field)?);
+            }
+            Some(u)
+        }
+        _ => None,
+    }
+}
+
+fn item_required(i: &DetectionItem, field: &str) -> Option<BTreeSet<String>> {
+    if i.field.name.as_deref() != Some(field) || !i.field.modifiers.is_empty() || i.values.is_empty() {
+        return None;
+    }
+    let mut out = BTreeSet::new();
+    for v in &i.values {
+        let SigmaValue::String(s) = v else { return None };
+        let mut lit = String::new();
+        for p in &s.parts {
+            match p {
+                StringPart::Plain(t) => lit.push_str(t),
+                StringPart::Special(_) => return None,
+            }
+        }
+        if !lit.is_ascii() {
+            return None;
+        }
+        out.insert(lit.to_ascii_lowercase());
+    }
+    Some(out)
+}
+
+impl RuleIndex {
+    fn add(&mut self, rule: &rsigma_parser::SigmaRule, idx: usize) {
+        if let Some(names) = required(rule, "eventName") {
+            for n in names {
+                self.by_name.entry(n).or_default().push(idx);
+            }
+        } else if let Some(sources) = required(rule, "eventSource") {
+            for s in sources {
+                self.by_source.entry(s).or_default().push(idx);
+            }
+        } else {
+            self.always.push(idx);
+        }
+    }
+
+    /// The rules `rec` can match, or `None` for all of them.
+    fn candidates(&self, rec: &Record, buf: &mut Vec<usize>) -> bool {
+        let (Some(name), Some(source)) = (rec.plain_ascii("eventName"), rec.plain_ascii("eventSource")) else { return false };
+        buf.clear();
+        buf.extend_from_slice(&self.always);
+        let mut low = [0u8; 96];
+        for (map, v) in [(&self.by_name, name), (&self.by_source, source)] {
+            if map.is_empty() {
+                continue;
+            }
+            let Some(l) = low.get_mut(..v.len()) else {
+                // Longer than any literal worth indexing: look it up the slow way.
+                if let Some(rs) = map.get(&v.to_ascii_lowercase()) {
+                    buf.extend_from_slice(rs);
+                }
+                continue;
+            };
+            l.copy_from_slice(v.as_bytes());
+            l.make_ascii_lowercase();
+            if let Some(rs) = std::str::from_utf8(l).ok().and_then(|k| map.get(k)) {
+                buf.extend_from_slice(rs);
+            }
+        }
+        true
     }
 }
 
@@ -105,10 +248,17 @@ impl SigmaSet {
                 diags.push(Diagnostic::warning(file, "", format!("Sigma rule `{}` has the id of a rule already loaded; skipped", rule.title)));
                 continue;
             }
+            let idx = self.engine.rule_count();
             if let Err(e) = self.engine.add_rule(rule) {
                 diags.push(Diagnostic::error(file, "", format!("Sigma rule `{}` cannot be compiled: {e}", rule.title)));
                 continue;
             }
+            if self.engine.rule_count() != idx + 1 || self.keys.len() != idx {
+                diags.push(Diagnostic::error(file, "", format!("Sigma rule `{}` was not added", rule.title)));
+                continue;
+            }
+            self.keys.push(key.clone());
+            self.index.add(rule, idx);
             let finding_id = if many { format!("SIGMA-{stem}-{}", i + 1) } else { format!("SIGMA-{stem}") };
             let techniques = rule.tags.iter().filter_map(|t| t.strip_prefix("attack.t")).map(|t| format!("T{}", t.to_ascii_uppercase())).collect();
             let remediation = if rule.falsepositives.is_empty() {
@@ -140,15 +290,44 @@ impl SigmaSet {
 
     /// The rules that match `rec`.
     pub fn matches(&self, rec: &Record) -> Vec<&SigmaMeta> {
+        let mut out = Vec::new();
+        self.matches_into(rec, &mut Vec::new(), &mut out);
+        out
+    }
+
+    /// [`SigmaSet::matches`] with buffers the caller keeps: evaluates only the candidate rules
+    /// of the record's `eventName`/`eventSource` (see [`RuleIndex`]), in the engine's order.
+    pub fn matches_into<'a>(&'a self, rec: &Record, buf: &mut Vec<usize>, out: &mut Vec<&'a SigmaMeta>) {
+        out.clear();
         if self.loaded == 0 {
-            return Vec::new();
+            return;
         }
-        let ev = JsonEvent::borrow(&rec.raw);
-        self.engine
-            .evaluate(&ev)
-            .iter()
-            .filter_map(|r| self.meta.get(r.header.rule_id.as_deref().unwrap_or(&r.header.rule_title)))
-            .collect()
+        if !self.index.candidates(rec, buf) {
+            out.extend(self.engine.evaluate(rec).iter().filter_map(|r| self.meta.get(r.header.rule_id.as_deref().unwrap_or(&r.header.rule_title))));
+            return;
+        }
+        buf.sort_unstable();
+        let rules = self.engine.rules();
+        for &i in buf.iter() {
+            if let Some(rule) = rules.get(i) {
+                if rsigma_eval::evaluate_rule(rule, rec).is_some() {
+                    if let Some(m) = self.keys.get(i).and_then(|k| self.meta.get(k)) {
+                        out.push(m);
+                    }
+                }
+            }
+        }
+    }
+
+    /// How many rules are filed under event names, event sources, and always evaluated.
+    pub fn index_sizes(&self) -> (usize, usize, usize) {
+        let distinct = |m: &FastMap<String, Vec<usize>>| m.values().flatten().collect::<BTreeSet<_>>().len();
+        (distinct(&self.index.by_name), distinct(&self.index.by_source), self.index.always.len())
+    }
+
+    /// The compiled rules, for comparisons with a full scan.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
     }
 
     /// Every loaded rule, in no particular order.

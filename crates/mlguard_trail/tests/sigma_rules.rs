@@ -80,3 +80,101 @@ fn null_and_fieldref_semantics() {
     let other = serde_json::json!({"eventSource": "iam.amazonaws.com", "eventName": "UpdateLoginProfile", "userIdentity": {"arn": "mallory"}, "requestParameters": {"userName": "alice"}});
     assert!(ids(other).contains(&"SIGMA-aws_update_login_profile".to_string()));
 }
+
+/// Every event of the Stratus recordings, the Panther tests and a synthetic corpus.
+fn all_events() -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(shared("data/cloudtrail/stratus-red-team")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().map(|x| x == "json").unwrap_or(false) {
+            let v: Vec<serde_json::Value> = serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+            out.extend(v);
+        }
+    }
+    let panther = std::fs::read_to_string(shared("data/cloudtrail/panther-analysis-tests/cloudtrail_rule_tests.jsonl")).unwrap();
+    for line in panther.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        out.push(v["event"].clone());
+    }
+    let dir = std::env::temp_dir().join(format!("mlguard-trail-sigma-diff-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    mlguard_trail::synth::generate(&mlguard_trail::synth::SynthOptions { bytes: 4 << 20, seed: 11, records_per_file: 500, ..Default::default() }, &dir).unwrap();
+    let (inputs, _) = mlguard_trail::reader::inputs(&[dir.clone()]);
+    for i in inputs {
+        let mlguard_trail::reader::Input::File(p) = i else { continue };
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+        out.extend(v["Records"].as_array().unwrap().iter().cloned());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    out
+}
+
+/// The production path (the candidate index of `rsigma-eval` over mlguard's borrowed `Record`)
+/// gives exactly what evaluating every rule on every event over a `serde_json::Value` gives.
+#[test]
+fn indexed_evaluation_of_records_equals_a_full_scan_of_values() {
+    use rsigma_eval::{evaluate_rule, JsonEvent};
+    let set = sigma();
+    let engine = set.engine();
+    let events = all_events();
+    assert!(events.len() > 3000, "{}", events.len());
+    let mut matched = 0usize;
+    let fp = |rs: Vec<rsigma_eval::EvaluationResult>| -> Vec<String> {
+        let mut v: Vec<String> = rs.iter().map(|r| serde_json::to_string(r).unwrap()).collect();
+        v.sort();
+        v
+    };
+    for ev in &events {
+        let rec = Record::parse(serde_json::to_vec(ev).unwrap()).unwrap();
+        let indexed = fp(engine.evaluate(&rec));
+        let j = JsonEvent::borrow(ev);
+        let full = fp(engine.rules().iter().filter_map(|r| evaluate_rule(r, &j)).collect());
+        assert_eq!(indexed, full, "event {ev}");
+        // mlguard's own event-name index (`SigmaSet::matches`) reports exactly those rules.
+        let mut ours: Vec<String> = set.matches(&rec).iter().map(|m| m.title.clone()).collect();
+        ours.sort();
+        let mut theirs: Vec<String> = engine.rules().iter().filter_map(|r| evaluate_rule(r, &j)).map(|r| r.header.rule_title.clone()).collect();
+        theirs.sort();
+        assert_eq!(ours, theirs, "event {ev}");
+        matched += full.len();
+    }
+    assert!(matched > 100, "{matched}");
+}
+
+/// Only a condition that forces a literal `eventName` (or `eventSource`) files a rule under it.
+#[test]
+fn the_event_name_index_files_only_rules_that_force_a_literal() {
+    let rule = |name: &str, det: &str| format!("title: {name}\nid: {name}\nlogsource:\n  product: aws\n  service: cloudtrail\ndetection:\n{det}\nlevel: low\n");
+    let cases = [
+        // (detection, filed under names, under sources, always)
+        ("  sel:\n    eventName: StopLogging\n  condition: sel", (1, 0, 0)),
+        ("  sel:\n    eventSource: s3.amazonaws.com\n    eventName|startswith: Put\n  condition: sel", (0, 1, 0)),
+        ("  sel:\n    eventName: Delete*\n  condition: sel", (0, 0, 1)),
+        ("  sel:\n    eventName: StopLogging\n  condition: not sel", (0, 0, 1)),
+        ("  sel1:\n    eventName: A\n  sel2:\n    userIdentity.type: Root\n  condition: 1 of sel*", (0, 0, 1)),
+        ("  sel1:\n    eventName: A\n  sel2:\n    eventName: B\n  condition: 1 of sel*", (1, 0, 0)),
+        ("  sel:\n    eventName: A\n  filter:\n    userIdentity.type: Root\n  condition: sel and not filter", (1, 0, 0)),
+        ("  sel:\n    eventName: null\n  condition: sel", (0, 0, 1)),
+        ("  sel:\n    - eventName: A\n    - errorCode: X\n  condition: sel", (0, 0, 1)),
+        ("  sel:\n    eventName|cased: StopLogging\n  condition: sel", (0, 0, 1)),
+    ];
+    for (i, (det, want)) in cases.iter().enumerate() {
+        let mut set = mlguard_trail::sigma::SigmaSet::default();
+        let diags = set.add_yaml("r.yml", &rule(&format!("r{i}"), det));
+        assert!(diags.is_empty() && set.loaded == 1, "{det}: {diags:?}");
+        assert_eq!(set.index_sizes(), *want, "{det}");
+    }
+    // Case-insensitive, as Sigma's default equality is.
+    let mut set = mlguard_trail::sigma::SigmaSet::default();
+    set.add_yaml("r.yml", &rule("x", cases[0].0));
+    let hit = |name: &str| set.matches(&Record::new(serde_json::json!({"eventName": name, "eventSource": "cloudtrail.amazonaws.com"}))).len();
+    assert_eq!((hit("StopLogging"), hit("stoplogging"), hit("StartLogging")), (1, 1, 0));
+}
+
+#[test]
+fn most_of_the_57_rules_are_indexed() {
+    let (names, sources, always) = sigma().index_sizes();
+    assert_eq!(names + sources + always, 57);
+    eprintln!("Sigma rules filed under event names: {names}, event sources: {sources}, always evaluated: {always}");
+    assert!(names + sources >= 40, "{names} {sources} {always}");
+}

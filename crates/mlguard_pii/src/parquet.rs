@@ -1,0 +1,407 @@
+//! Apache Parquet: scanning and redacting one column chunk at a time.
+//!
+//! A Parquet file is recognised by its `PAR1` magic (also inside gzip, which is unpacked to an
+//! unnamed temporary file first, since Parquet is read from its footer). Its leaf columns
+//! are read with the `parquet` crate's column readers, [`CHUNK_RECORDS`] records at a time,
+//! so memory holds one chunk of one column, never a row group or the file. Scanned leaves:
+//! strings (`STRING`, `ENUM`, `JSON`, and unannotated `BYTE_ARRAY` values that are UTF-8)
+//! and integers (`INT32`/`INT64` without a date, time, timestamp or decimal annotation,
+//! printed in decimal). Floating point, boolean, fixed-length, decimal, date and time
+//! columns are not scanned. Every value is a cell: its column is the leaf's position among
+//! the leaves (1-based), its column name the leaf's dotted path (`customer.phones.list.element`),
+//! which is also its keyword context, and its row the record's 1-based index in the file.
+//!
+//! Redaction writes the same schema (every physical, logical and converted type, every
+//! repetition), the same key-value metadata (so pyarrow's `ARROW:schema` comes back too)
+//! and one row group for each input row group with the same number of rows. Scanned
+//! columns are re-encoded with their original codec and with dictionary encoding where
+//! the input used it; other columns are copied byte for byte. An integer cell whose
+//! replacement is not an integer becomes null (0 in a required column). `[columns] x =
+//! "drop"` removes a top-level field (and the `ARROW:schema` entry, which would name it).
+
+use crate::engine::{Batch, Cache, Scanner};
+use crate::read::{Driver, Loc, Sink};
+use crate::redact::{rewrite, IntRange, Op, Out, Policy, Stats, TokenState};
+use ::parquet::basic::{ConvertedType, Encoding, LogicalType, Type as Physical};
+use ::parquet::column::reader::ColumnReader;
+use ::parquet::column::writer::{ColumnCloseResult, ColumnWriter};
+use ::parquet::data_type::ByteArray;
+use ::parquet::file::metadata::KeyValue;
+use ::parquet::file::properties::{WriterProperties, WriterVersion};
+use ::parquet::file::reader::{FileReader, SerializedFileReader};
+use ::parquet::file::writer::SerializedFileWriter;
+use ::parquet::schema::types::{ColumnDescriptor, Type};
+use std::fs::File;
+use std::io::Write;
+use std::sync::Arc;
+
+/// The first and last four bytes of a Parquet file.
+pub const MAGIC: &[u8] = b"PAR1";
+
+/// Records read from a column at a time.
+pub const CHUNK_RECORDS: usize = 8192;
+
+/// What a leaf column holds, for scanning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leaf {
+    /// Strings; `checked`: unannotated bytes, scanned only where they are UTF-8.
+    Text { checked: bool },
+    /// Integers of this range (`INT64` physically when `wide`, else `INT32`).
+    Int { range: IntRange, wide: bool },
+    /// Not scanned.
+    Other,
+}
+
+/// Classifies a leaf column.
+pub fn leaf(c: &ColumnDescriptor) -> Leaf {
+    match c.physical_type() {
+        Physical::BYTE_ARRAY => match c.logical_type_ref() {
+            Some(LogicalType::String | LogicalType::Enum | LogicalType::Json) => Leaf::Text { checked: false },
+            Some(_) => Leaf::Other,
+            None => match c.converted_type() {
+                ConvertedType::UTF8 | ConvertedType::ENUM | ConvertedType::JSON => Leaf::Text { checked: false },
+                ConvertedType::NONE => Leaf::Text { checked: true },
+                _ => Leaf::Other,
+            },
+        },
+        p @ (Physical::INT32 | Physical::INT64) => {
+            let wide = p == Physical::INT64;
+            let (bits, signed) = match (c.logical_type_ref(), c.converted_type()) {
+                (Some(LogicalType::Integer(t)), _) => (u32::try_from(t.bit_width).unwrap_or(64), t.is_signed),
+                (Some(_), _) => return Leaf::Other,
+                (None, ConvertedType::NONE) => (if wide { 64 } else { 32 }, true),
+                (None, ConvertedType::INT_8) => (8, true),
+                (None, ConvertedType::INT_16) => (16, true),
+                (None, ConvertedType::INT_32) => (32, true),
+                (None, ConvertedType::INT_64) => (64, true),
+                (None, ConvertedType::UINT_8) => (8, false),
+                (None, ConvertedType::UINT_16) => (16, false),
+                (None, ConvertedType::UINT_32) => (32, false),
+                (None, ConvertedType::UINT_64) => (64, false),
+                _ => return Leaf::Other,
+            };
+            let bits = bits.clamp(8, if wide { 64 } else { 32 });
+            let range = if signed { IntRange { min: -(1i128 << (bits - 1)), max: (1i128 << (bits - 1)) - 1 } } else { IntRange { min: 0, max: (1i128 << bits) - 1 } };
+            Leaf::Int { range, wide }
+        }
+        _ => Leaf::Other,
+    }
+}
+
+fn err(e: ::parquet::errors::ParquetError) -> String {
+    format!("Parquet: {e}")
+}
+
+/// Values of one chunk of one column, with their levels.
+#[derive(Default)]
+struct Chunk {
+    def: Vec<i16>,
+    rep: Vec<i16>,
+    bytes: Vec<ByteArray>,
+    i32s: Vec<i32>,
+    i64s: Vec<i64>,
+}
+
+impl Chunk {
+    /// Reads up to [`CHUNK_RECORDS`] records; returns (records, levels).
+    fn read(&mut self, r: &mut ColumnReader, max_def: i16, max_rep: i16) -> Result<(usize, usize), String> {
+        self.def.clear();
+        self.rep.clear();
+        self.bytes.clear();
+        self.i32s.clear();
+        self.i64s.clear();
+        let (d, p) = (Some(&mut self.def), Some(&mut self.rep));
+        let (records, _values, levels) = match r {
+            ColumnReader::ByteArrayColumnReader(r) => r.read_records(CHUNK_RECORDS, d, p, &mut self.bytes),
+            ColumnReader::Int32ColumnReader(r) => r.read_records(CHUNK_RECORDS, d, p, &mut self.i32s),
+            ColumnReader::Int64ColumnReader(r) => r.read_records(CHUNK_RECORDS, d, p, &mut self.i64s),
+            _ => Ok((0, 0, 0)),
+        }
+        .map_err(err)?;
+        Ok((records, if max_def == 0 && max_rep == 0 { records } else { levels }))
+    }
+
+    /// The text of value `i`, integers in decimal into `buf`; `None` when it is not scanned.
+    fn text<'a>(&'a self, leaf: Leaf, i: usize, buf: &'a mut Vec<u8>) -> Option<&'a [u8]> {
+        match leaf {
+            Leaf::Text { checked } => {
+                let v = self.bytes.get(i)?.data();
+                (!checked || std::str::from_utf8(v).is_ok()).then_some(v)
+            }
+            Leaf::Int { range, wide } => {
+                buf.clear();
+                let n: i128 = if wide { i128::from(*self.i64s.get(i)?) } else { i128::from(*self.i32s.get(i)?) };
+                // Unsigned columns store the bits of the unsigned value.
+                let n = if range.min == 0 && n < 0 { n + if wide { 1i128 << 64 } else { 1i128 << 32 } } else { n };
+                let _ = write!(buf, "{n}");
+                Some(buf.as_slice())
+            }
+            Leaf::Other => None,
+        }
+    }
+
+    /// Calls `f(record, value)` for each non-null value: its record (0-based within the chunk) and index.
+    fn walk(&self, levels: usize, max_def: i16, max_rep: i16, mut f: impl FnMut(u64, usize)) {
+        if max_def == 0 && max_rep == 0 {
+            for i in 0..levels {
+                f(i as u64, i);
+            }
+            return;
+        }
+        let mut rec = 0u64;
+        let mut vi = 0usize;
+        for k in 0..levels {
+            if k > 0 && (max_rep == 0 || self.rep.get(k) == Some(&0)) {
+                rec += 1;
+            }
+            if max_def == 0 || self.def.get(k) == Some(&max_def) {
+                f(rec, vi);
+                vi += 1;
+            }
+        }
+    }
+}
+
+/// Runs `f`, turning a panic into an error: the `parquet` crate asserts on some damaged
+/// input (seen: `bit_util.rs` "size <= src.len()" on a flipped byte), and a bad file must cost
+/// that file only. The panic message still goes to the panic hook (standard error).
+fn guard<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(p) => {
+            let why = p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_default();
+            Err(format!("Parquet: damaged file ({why})"))
+        }
+    }
+}
+
+/// Scans every scannable leaf of a Parquet file; returns its size in bytes.
+pub(crate) fn scan<S: Sink>(d: &mut Driver<'_, S>, file: File) -> Result<u64, String> {
+    guard(|| scan_inner(d, file))
+}
+
+fn scan_inner<S: Sink>(d: &mut Driver<'_, S>, file: File) -> Result<u64, String> {
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let reader = SerializedFileReader::new(file).map_err(err)?;
+    let meta = reader.metadata();
+    let schema = meta.file_metadata().schema_descr();
+    d.set_header(schema.columns().iter().map(|c| c.path().string()).collect());
+    let leaves: Vec<Leaf> = schema.columns().iter().map(|c| leaf(c)).collect();
+    let mut row_base = 0u64;
+    let mut chunk = Chunk::default();
+    let mut buf = Vec::new();
+    for g in 0..reader.num_row_groups() {
+        let rg = reader.get_row_group(g).map_err(err)?;
+        for (j, &lf) in leaves.iter().enumerate() {
+            if lf == Leaf::Other {
+                continue;
+            }
+            let c = schema.column(j);
+            let (max_def, max_rep) = (c.max_def_level(), c.max_rep_level());
+            let mut r = rg.get_column_reader(j).map_err(err)?;
+            let mut rec_base = row_base;
+            loop {
+                let (records, levels) = chunk.read(&mut r, max_def, max_rep)?;
+                if records == 0 && levels == 0 {
+                    break;
+                }
+                chunk.walk(levels, max_def, max_rep, |rec, vi| {
+                    if let Some(v) = chunk.text(lf, vi, &mut buf) {
+                        if !v.is_empty() {
+                            // Asked per value: a full batch is scanned and its contexts start again.
+                            let ctx = d.column_ctx(j);
+                            d.push(v, Loc::Cell { row: rec_base + rec + 1, column: j as u64 + 1 }, ctx);
+                        }
+                    }
+                });
+                rec_base += records as u64;
+            }
+        }
+        row_base += rg.metadata().num_rows().max(0) as u64;
+    }
+    Ok(size)
+}
+
+/// Writer properties that keep each column's codec and dictionary use (from the first row
+/// group), the format version and the key-value metadata.
+fn properties(reader: &SerializedFileReader<File>, keep_arrow_schema: bool) -> WriterProperties {
+    let meta = reader.metadata();
+    let fm = meta.file_metadata();
+    let mut b = WriterProperties::builder().set_writer_version(if fm.version() >= 2 { WriterVersion::PARQUET_2_0 } else { WriterVersion::PARQUET_1_0 });
+    let kv: Option<Vec<KeyValue>> = fm.key_value_metadata().map(|kv| kv.iter().filter(|k| keep_arrow_schema || k.key != "ARROW:schema").cloned().collect());
+    b = b.set_key_value_metadata(kv);
+    if let Some(rg) = meta.row_groups().first() {
+        for c in rg.columns() {
+            let dict = c.encodings().any(|e| matches!(e, Encoding::RLE_DICTIONARY | Encoding::PLAIN_DICTIONARY));
+            b = b.set_column_compression(c.column_path().clone(), c.compression()).set_column_dictionary_enabled(c.column_path().clone(), dict);
+        }
+    }
+    b.build()
+}
+
+/// Writes a redacted copy of a Parquet file into `w` and returns `w`.
+pub(crate) fn redact(scanner: &Scanner, cache: &mut Cache, policy: &Policy, ts: &mut TokenState, file: File, w: Out, stats: &mut Stats) -> Result<Out, String> {
+    guard(|| redact_inner(scanner, cache, policy, ts, file, w, stats))
+}
+
+fn redact_inner(scanner: &Scanner, cache: &mut Cache, policy: &Policy, ts: &mut TokenState, file: File, w: Out, stats: &mut Stats) -> Result<Out, String> {
+    stats.bytes_in = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let copy = file.try_clone().map_err(|e| format!("cannot read again: {e}"))?;
+    let reader = SerializedFileReader::new(file).map_err(err)?;
+    let meta = reader.metadata();
+    let schema = meta.file_metadata().schema_descr();
+    let root = schema.root_schema();
+    // Top-level fields to drop.
+    let drop: Vec<bool> = root.get_fields().iter().map(|f| policy.column_op(f.name()) == Some(Op::Drop)).collect();
+    let dropping = drop.iter().any(|&d| d);
+    let out_schema = if dropping {
+        let kept: Vec<Arc<Type>> = root.get_fields().iter().zip(&drop).filter(|(_, d)| !**d).map(|(f, _)| f.clone()).collect();
+        stats.columns_dropped = drop.iter().filter(|&&d| d).count() as u64;
+        Arc::new(Type::group_type_builder(root.name()).with_fields(kept).build().map_err(err)?)
+    } else {
+        schema.root_schema_ptr()
+    };
+    // Each leaf: dropped?, its scan kind, its whole-value operator (the nearest path element named in [columns]), its path.
+    let mut plan = Vec::new();
+    for c in schema.columns() {
+        let parts = c.path().parts();
+        let top = root.get_fields().iter().position(|f| parts.first().map(String::as_str) == Some(f.name()));
+        if parts.iter().skip(1).any(|p| policy.column_op(p) == Some(Op::Drop)) {
+            return Err(format!("`drop` applies to top-level Parquet columns; `{}` is nested", c.path().string()));
+        }
+        let op = parts.iter().rev().find_map(|p| policy.column_op(p));
+        plan.push((top.and_then(|t| drop.get(t).copied()).unwrap_or(false), leaf(c), op, c.path().string()));
+    }
+    let props = Arc::new(properties(&reader, !dropping));
+    let mut writer = SerializedFileWriter::new(w, out_schema, props).map_err(err)?;
+    let mut chunk = Chunk::default();
+    let mut buf = Vec::new();
+    let mut batch = Batch::new();
+    for g in 0..reader.num_row_groups() {
+        let rg = reader.get_row_group(g).map_err(err)?;
+        let rg_meta = meta.row_group(g);
+        let mut rg_out = writer.next_row_group().map_err(err)?;
+        for (j, (dropped, lf, op, name)) in plan.iter().enumerate() {
+            if *dropped {
+                continue;
+            }
+            if *lf == Leaf::Other {
+                // Copied byte for byte, with its statistics (its values are unchanged).
+                let col = rg_meta.column(j);
+                let close = ColumnCloseResult { bytes_written: col.compressed_size().max(0) as u64, rows_written: rg_meta.num_rows().max(0) as u64, metadata: col.clone(), bloom_filter: None, column_index: None, offset_index: None };
+                rg_out.append_column(&copy, close).map_err(err)?;
+                continue;
+            }
+            let c = schema.column(j);
+            let (max_def, max_rep) = (c.max_def_level(), c.max_rep_level());
+            let leaf_optional = c.self_type().is_optional();
+            let int = match lf {
+                Leaf::Int { range, .. } => Some(*range),
+                _ => None,
+            };
+            let mut r = rg.get_column_reader(j).map_err(err)?;
+            let Some(mut cw) = rg_out.next_column().map_err(err)? else { return Err("Parquet writer has no column left".into()) };
+            loop {
+                let (records, levels) = chunk.read(&mut r, max_def, max_rep)?;
+                if records == 0 && levels == 0 {
+                    break;
+                }
+                batch.clear();
+                batch.context(name);
+                // Value index -> position in the batch (None: not scanned).
+                let mut at: Vec<Option<usize>> = Vec::new();
+                chunk.walk(levels, max_def, max_rep, |_, vi| {
+                    at.resize(vi + 1, None);
+                    if let Some(v) = chunk.text(*lf, vi, &mut buf) {
+                        at[vi] = Some(batch.segs.len());
+                        batch.push(v, vi as u64, 0);
+                    }
+                });
+                let new = rewrite(scanner, cache, policy, ts, &batch, &[*op], int, stats);
+                let level = Levels { count: levels, max_def, max_rep, leaf_optional };
+                write_chunk(cw.untyped(), &mut chunk, *lf, &at, &new, level, stats)?;
+            }
+            cw.close().map_err(err)?;
+        }
+        rg_out.close().map_err(err)?;
+    }
+    writer.into_inner().map_err(err)
+}
+
+#[derive(Clone, Copy)]
+struct Levels {
+    count: usize,
+    max_def: i16,
+    max_rep: i16,
+    leaf_optional: bool,
+}
+
+/// Writes one chunk with its new values; integer cells whose replacement is not an integer
+/// become null (the leaf's own definition level less one) or 0 in a required leaf.
+fn write_chunk(cw: &mut ColumnWriter<'_>, chunk: &mut Chunk, lf: Leaf, at: &[Option<usize>], new: &[Option<Vec<u8>>], lv: Levels, stats: &mut Stats) -> Result<(), String> {
+    let changed = |vi: usize| at.get(vi).copied().flatten().and_then(|b| new.get(b)).and_then(|n| n.as_deref());
+    let n = lv.count;
+    let def = (lv.max_def > 0).then(|| &chunk.def[..n.min(chunk.def.len())]);
+    let rep = (lv.max_rep > 0).then(|| &chunk.rep[..n.min(chunk.rep.len())]);
+    match (lf, cw) {
+        (Leaf::Text { .. }, ColumnWriter::ByteArrayColumnWriter(w)) => {
+            let mut vals = std::mem::take(&mut chunk.bytes);
+            for (vi, v) in vals.iter_mut().enumerate() {
+                if let Some(x) = changed(vi) {
+                    *v = ByteArray::from(x.to_vec());
+                }
+            }
+            w.write_batch(&vals, def, rep).map_err(err)?;
+        }
+        (Leaf::Int { range, wide }, cw) => {
+            let n_values = if wide { chunk.i64s.len() } else { chunk.i32s.len() };
+            // Per value: None unchanged, Some(Some(x)) a new integer, Some(None) not an integer.
+            let repl: Vec<Option<Option<i128>>> = (0..n_values).map(|vi| changed(vi).map(|x| std::str::from_utf8(x).ok().and_then(|s| s.parse::<i128>().ok()).filter(|x| *x >= range.min && *x <= range.max))).collect();
+            let to_null = lv.leaf_optional && repl.iter().any(|r| matches!(r, Some(None)));
+            let mut keep = vec![true; n_values];
+            let mut def_new: Vec<i16> = Vec::new();
+            if to_null {
+                let mut vi = 0usize;
+                for &d in def.unwrap_or(&[]) {
+                    if d == lv.max_def {
+                        if matches!(repl.get(vi), Some(Some(None))) {
+                            def_new.push(lv.max_def - 1);
+                            keep[vi] = false;
+                        } else {
+                            def_new.push(d);
+                        }
+                        vi += 1;
+                    } else {
+                        def_new.push(d);
+                    }
+                }
+            }
+            stats.nulled += repl.iter().filter(|r| matches!(r, Some(None))).count() as u64;
+            let def = if to_null { Some(&def_new[..]) } else { def };
+            let top = if wide { i128::from(i64::MAX) } else { i128::from(i32::MAX) };
+            let span = if wide { 1i128 << 64 } else { 1i128 << 32 };
+            let value = |vi: usize, old: i128| -> i128 {
+                match repl.get(vi) {
+                    // Unsigned values above the signed maximum are stored as their bits.
+                    Some(Some(Some(x))) if *x > top => *x - span,
+                    Some(Some(Some(x))) => *x,
+                    Some(Some(None)) => 0,
+                    _ => old,
+                }
+            };
+            match cw {
+                ColumnWriter::Int64ColumnWriter(w) => {
+                    let vals: Vec<i64> = chunk.i64s.iter().enumerate().filter(|(vi, _)| keep[*vi]).map(|(vi, &o)| i64::try_from(value(vi, i128::from(o))).unwrap_or(o)).collect();
+                    w.write_batch(&vals, def, rep).map_err(err)?;
+                }
+                ColumnWriter::Int32ColumnWriter(w) => {
+                    let vals: Vec<i32> = chunk.i32s.iter().enumerate().filter(|(vi, _)| keep[*vi]).map(|(vi, &o)| i32::try_from(value(vi, i128::from(o))).unwrap_or(o)).collect();
+                    w.write_batch(&vals, def, rep).map_err(err)?;
+                }
+                _ => return Err("Parquet column writer of another type".into()),
+            }
+        }
+        _ => return Err("Parquet column writer of another type".into()),
+    }
+    Ok(())
+}
