@@ -506,22 +506,7 @@ impl Scanner {
             }
         }
         let m = &value[s..e];
-        let valid = match id.validator {
-            Validator::None => true,
-            Validator::CreditCard => validate::credit_card(m),
-            Validator::Iban => validate::iban(m),
-            Validator::Aba => validate::aba_routing(m),
-            Validator::Ssn => validate::ssn(m),
-            Validator::Itin => validate::itin(m),
-            Validator::Ipv4 => validate::ipv4(m),
-            Validator::Ipv6 => validate::ipv6(m),
-            Validator::Mac => validate::mac(m),
-            Validator::Date => validate::date(m),
-            Validator::Jwt => validate::jwt(m),
-            Validator::BasicAuth => validate::basic_auth(m),
-            Validator::Phone => validate::phone(m),
-            Validator::Entropy(min) => validate::entropy(m) >= min && m.iter().any(u8::is_ascii_digit),
-        };
+        let valid = crate::tokenize::validates(id.validator, m);
         if !valid {
             return None;
         }
