@@ -57,6 +57,13 @@ enum Cmd {
     /// Read an AWS account with the AWS SDK (read-only) into a snapshot directory, with a
     /// manifest.json of what could not be read.
     Collect(crate::live::CollectArgs),
+    /// Talk to a model registry: push, list, show, approve, reject, alias, rollback, pull,
+    /// verify, lineage (server from --server or MLGUARD_REGISTRY_URL, token from MLGUARD_TOKEN).
+    Model(mlguard_registry_server::cli::ModelArgs),
+    /// Run the model registry (serve), check its audit log offline (verify-log), issue tokens.
+    Registry(mlguard_registry_server::cli::RegistryArgs),
+    /// OpenSSF model signing on a local directory: keygen, sign, verify.
+    Signature(crate::registry::SignatureArgs),
     /// Answer one reachability question, hop by hop.
     Reach {
         snapshot: PathBuf,
@@ -124,6 +131,9 @@ pub fn run() -> Result<u8> {
         Cmd::Audit { snapshot, live, live_args, format, fail_on, output, config, team_tag, ml_tags, timings } => {
             let format: Format = format.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
             let fail_on: Severity = fail_on.parse()?;
+            if let (false, Some(flag)) = (live, live_args.first_given()) {
+                bail!("{flag} is a collection option: it needs --live (or use `mlguard collect`)");
+            }
             // Kept alive until the audit is written; removed afterwards.
             let temp = if live { Some(crate::live::TempSnapshot::new()?) } else { None };
             let snapshot = match (&temp, snapshot) {
@@ -170,6 +180,9 @@ pub fn run() -> Result<u8> {
             }
         }
         Cmd::Collect(a) => crate::live::run_collect(a),
+        Cmd::Model(a) => crate::registry::run_model_cmd(&a),
+        Cmd::Registry(a) => crate::registry::run_registry_cmd(&a),
+        Cmd::Signature(a) => crate::registry::run_signature(&a),
         Cmd::Can(a) => crate::can::run(a),
         Cmd::Scan(a) => crate::scan::run_scan(a),
         Cmd::Redact(a) => crate::scan::run_redact(a),

@@ -19,12 +19,12 @@ pub struct LiveArgs {
     /// Send every call to this endpoint instead of AWS (an emulator such as moto).
     #[arg(long)]
     pub endpoint_url: Option<String>,
-    /// Calls in flight at once.
-    #[arg(long, default_value_t = 16)]
-    pub concurrency: usize,
-    /// Attempts per request; throttling and transient errors are retried with backoff.
-    #[arg(long, default_value_t = 8)]
-    pub max_attempts: u32,
+    /// Calls in flight at once [default: 16].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub concurrency: Option<u32>,
+    /// Attempts per request; throttling and transient errors are retried with backoff [default: 8].
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_attempts: Option<u32>,
 }
 
 #[derive(Args, Debug)]
@@ -37,12 +37,30 @@ pub struct CollectArgs {
 }
 
 impl LiveArgs {
+    /// The first collection option given on the command line, if any: `audit` accepts them only
+    /// with `--live`, rather than ignoring them.
+    pub fn first_given(&self) -> Option<&'static str> {
+        [
+            ("--profile", self.profile.is_some()),
+            ("--regions", self.regions.is_some()),
+            ("--endpoint-url", self.endpoint_url.is_some()),
+            ("--concurrency", self.concurrency.is_some()),
+            ("--max-attempts", self.max_attempts.is_some()),
+        ]
+        .into_iter()
+        .find_map(|(flag, given)| given.then_some(flag))
+    }
+
     fn options(&self, out: &Path) -> Result<Options> {
         let mut o = Options::new(out);
         o.profile = self.profile.clone();
         o.endpoint_url = self.endpoint_url.clone();
-        o.concurrency = self.concurrency;
-        o.max_attempts = self.max_attempts;
+        if let Some(c) = self.concurrency {
+            o.concurrency = c as usize;
+        }
+        if let Some(a) = self.max_attempts {
+            o.max_attempts = a;
+        }
         o.regions = match &self.regions {
             Some(r) => r.parse::<Regions>().map_err(|e| anyhow::anyhow!("--regions: {e}"))?,
             None => Regions::Default,

@@ -8,6 +8,7 @@ mod cli;
 mod detect;
 mod gaps;
 mod live;
+mod registry;
 mod scan;
 
 // The analyses allocate many small strings (explanations, ids); mimalloc is markedly faster

@@ -15,8 +15,9 @@ const NO_VPCS: &str = r#"<DescribeVpcsResponse xmlns="http://ec2.amazonaws.com/d
 /// EC2's throttling error, as EC2 sends it.
 const THROTTLED: &str = r#"<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>3</RequestID></Response>"#;
 
-/// What the fake answers: `(status, body)` for an action, given how often it was asked before.
-type Script = dyn Fn(&str, usize) -> (u16, String) + Send + Sync;
+/// What the fake answers: `(status, body)` for an action, given how often it was asked before
+/// and the request body.
+type Script = dyn Fn(&str, usize, &str) -> (u16, String) + Send + Sync;
 
 struct Fake {
     url: String,
@@ -90,7 +91,7 @@ fn serve(s: TcpStream, seen: &Mutex<HashMap<String, usize>>, script: &Script) {
             *e += 1;
             *e - 1
         };
-        let (status, text) = script(&action, n);
+        let (status, text) = script(&action, n, &body);
         let _ = write!(w, "HTTP/1.1 {status} X\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{text}", text.len());
         let _ = w.flush();
     }
@@ -138,7 +139,7 @@ fn unreachable_endpoint_stops_with_exit_2_and_a_manifest() {
 
 #[test]
 fn malformed_response_stops_with_exit_2() {
-    let fake = Fake::start(Box::new(|_, _| (200, "this is not XML <<<".into())));
+    let fake = Fake::start(Box::new(|_, _, _| (200, "this is not XML <<<".into())));
     let out = tempdir("malformed");
     let o = mlguard(&["collect", "--endpoint-url", &fake.url, "--max-attempts", "1", "--out", out.to_str().unwrap_or_default()]);
     let stderr = String::from_utf8_lossy(&o.stderr);
@@ -151,7 +152,7 @@ fn malformed_response_stops_with_exit_2() {
 #[test]
 fn throttling_is_retried_and_what_still_fails_is_recorded() {
     // DescribeVpcs is throttled twice, then answered; everything else but STS is a 503.
-    let fake = Fake::start(Box::new(|action, n| match action {
+    let fake = Fake::start(Box::new(|action, n, _| match action {
         "GetCallerIdentity" => (200, IDENTITY.into()),
         "DescribeVpcs" if n < 2 => (400, THROTTLED.into()),
         "DescribeVpcs" => (200, NO_VPCS.into()),
@@ -175,4 +176,70 @@ fn throttling_is_retried_and_what_still_fails_is_recorded() {
     let written = std::fs::read_to_string(out.join("123456789012/us-east-1/ec2/describe-vpcs.json")).unwrap_or_default();
     assert!(written.contains("\"Vpcs\": []"), "{written}");
     let _ = std::fs::remove_dir_all(&out);
+}
+
+fn vpcs_page(id: &str, next: Option<&str>) -> String {
+    let token = next.map(|t| format!("<nextToken>{t}</nextToken>")).unwrap_or_default();
+    format!(
+        r#"<DescribeVpcsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>4</requestId><vpcSet><item><vpcId>{id}</vpcId><cidrBlock>10.0.0.0/16</cidrBlock><state>available</state><ownerId>123456789012</ownerId><isDefault>false</isDefault></item></vpcSet>{token}</DescribeVpcsResponse>"#
+    )
+}
+
+fn notebooks_page(name: &str, next: Option<&str>) -> String {
+    let token = next.map(|t| format!(r#","NextToken":"{t}""#)).unwrap_or_default();
+    format!(r#"{{"NotebookInstances":[{{"NotebookInstanceName":"{name}","NotebookInstanceArn":"arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/{name}","NotebookInstanceStatus":"InService","CreationTime":1700000000.0}}]{token}}}"#)
+}
+
+#[test]
+fn every_page_is_followed_and_kept() {
+    // Two pages each of an XML listing (EC2, merged into one file as the CLI prints it) and of a
+    // JSON one (SageMaker, one file per page); a listing whose service repeats the token it was
+    // sent is recorded as failed rather than followed forever. Everything else is denied.
+    let fake = Fake::start(Box::new(|action, _, body| match action {
+        "GetCallerIdentity" => (200, IDENTITY.into()),
+        "DescribeVpcs" if body.contains("NextToken=page-2") => (200, vpcs_page("vpc-22222222", None)),
+        "DescribeVpcs" => (200, vpcs_page("vpc-11111111", Some("page-2"))),
+        "DescribeSubnets" => (200, r#"<DescribeSubnetsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>5</requestId><subnetSet/><nextToken>again</nextToken></DescribeSubnetsResponse>"#.into()),
+        "sagemaker.listnotebookinstances" if body.contains(r#""NextToken":"t2""#) => (200, notebooks_page("nb-2", None)),
+        "sagemaker.listnotebookinstances" => (200, notebooks_page("nb-1", Some("t2"))),
+        "sagemaker.describenotebookinstance" => {
+            let name = if body.contains("nb-2") { "nb-2" } else { "nb-1" };
+            (200, format!(r#"{{"NotebookInstanceName":"{name}","NotebookInstanceArn":"arn:aws:sagemaker:us-east-1:123456789012:notebook-instance/{name}","NotebookInstanceStatus":"InService","DirectInternetAccess":"Disabled","RootAccess":"Disabled"}}"#))
+        }
+        _ => (403, r#"<ErrorResponse><Error><Code>AccessDenied</Code><Message>denied</Message></Error><RequestId>6</RequestId></ErrorResponse>"#.into()),
+    }));
+    let out = tempdir("pages");
+    let o = mlguard(&["collect", "--endpoint-url", &fake.url, "--max-attempts", "1", "--out", out.to_str().unwrap_or_default()]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(fake.count("DescribeVpcs"), 2, "{stderr}");
+    assert_eq!(fake.count("sagemaker.listnotebookinstances"), 2, "{stderr}");
+    let m = manifest(&out);
+    let calls = m["calls"].as_array().cloned().unwrap_or_default();
+    let call = |cmd: &str| calls.iter().find(|c| c["command"] == cmd && c["resource"].is_null()).cloned().unwrap_or_default();
+    assert_eq!(call("describe-vpcs")["outcome"], "ok", "{m}");
+    assert_eq!(call("describe-vpcs")["pages"], 2, "{m}");
+    assert_eq!(call("list-notebook-instances")["pages"], 2, "{m}");
+    assert_eq!(call("describe-subnets")["outcome"], "failed", "{m}");
+    assert_eq!(call("describe-subnets")["error_code"], "RepeatedNextToken", "{m}");
+
+    let region = out.join("123456789012/us-east-1");
+    let vpcs: Value = serde_json::from_str(&std::fs::read_to_string(region.join("ec2/describe-vpcs.json")).unwrap_or_default()).unwrap_or_default();
+    let ids: Vec<&str> = vpcs["Vpcs"].as_array().into_iter().flatten().filter_map(|v| v["VpcId"].as_str()).collect();
+    assert_eq!(ids, ["vpc-11111111", "vpc-22222222"]);
+    for (file, name) in [("list-notebook-instances.json", "nb-1"), ("list-notebook-instances.2.json", "nb-2")] {
+        let page = std::fs::read_to_string(region.join("sagemaker").join(file)).unwrap_or_default();
+        assert!(page.contains(name), "{file}: {page}");
+    }
+    for name in ["nb-1", "nb-2"] {
+        assert!(region.join("sagemaker").join(name).join("describe-notebook-instance.json").is_file(), "{name}");
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+#[test]
+fn audit_refuses_collection_options_without_live() {
+    let o = Command::new(env!("CARGO_BIN_EXE_mlguard")).args(["audit", "--profile", "prod", "examples/secure-ml-platform"]).current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../..")).output().unwrap_or_else(|e| panic!("{e}"));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--profile is a collection option: it needs --live"), "{stderr}");
 }

@@ -31,6 +31,7 @@
 pub mod collect;
 pub mod json;
 mod run;
+pub mod s3blob;
 pub mod shapes;
 
 pub use mlguard_snapshot::manifest::{CallRecord, Manifest, Outcome, Stopped};

@@ -228,11 +228,19 @@ impl Run {
         let mut token: Option<String> = None;
         loop {
             let cap = Capture::default();
-            match page(token.take(), cap.clone()).await {
+            let sent = token.take();
+            match page(sent.clone(), cap.clone()).await {
                 Ok(o) => {
                     let t = next(&o).filter(|t| !t.is_empty());
                     out.push((o, cap.take()));
                     match t {
+                        // A service that hands back the token it was given would be followed
+                        // forever: the listing is incomplete, and says so.
+                        Some(t) if sent.as_deref() == Some(t.as_str()) => {
+                            let f = Failure { code: "RepeatedNextToken".into(), message: format!("page {} returned the token it was sent; the listing stops there", out.len()), class: Class::Failed };
+                            self.record(at, service, command, resource, Outcome::Failed, out.len() as u32, Some(&f), Some(started));
+                            return None;
+                        }
                         Some(t) => token = Some(t),
                         None => break,
                     }

@@ -687,7 +687,9 @@ impl Record {
             Kind::Arr => EventValue::Array(self.children(i).map(|c| self.event_value(c)).collect()),
             Kind::Obj => {
                 let mut m: Vec<(Cow<'_, str>, EventValue<'_>)> = self.children(i).filter_map(|c| self.nodes.get(c as usize).map(|cn| (Cow::Borrowed(self.str_of(cn.key)), self.event_value(c)))).collect();
-                m.sort_by(|a, b| a.0.cmp(&b.0));
+                if json_maps_sorted() {
+                    m.sort_by(|a, b| a.0.cmp(&b.0));
+                }
                 EventValue::Map(m)
             }
         }
@@ -954,6 +956,16 @@ pub fn format_time(t: i64) -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
+}
+
+/// Whether `serde_json`'s `Map`, and so rsigma's `JsonEvent`, orders an object's keys (the
+/// default) or keeps them in document order (its `preserve_order` feature, which any crate in
+/// the build can turn on: Cedar does). A whole object read from a record follows the same rule.
+fn json_maps_sorted() -> bool {
+    static SORTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *SORTED.get_or_init(|| {
+        serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(r#"{"b":0,"a":0}"#).map(|m| m.keys().next().map(String::as_str) == Some("a")).unwrap_or(true)
+    })
 }
 
 #[cfg(test)]
