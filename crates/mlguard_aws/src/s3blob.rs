@@ -77,7 +77,11 @@ fn describe<E: ProvideErrorMetadata + std::error::Error + 'static>(e: &SdkError<
     match e {
         SdkError::ServiceError(s) => {
             let err = s.err();
-            format!("{}: {}", err.code().unwrap_or("error"), err.message().unwrap_or(""))
+            match err.code() {
+                Some(code) => format!("{code}: {}", err.message().unwrap_or("")),
+                // No error code in the body: the HTTP status is what there is.
+                None => format!("HTTP {} with no error code ({err})", s.raw().status().as_u16()),
+            }
         }
         other => {
             let mut s = other.to_string();
