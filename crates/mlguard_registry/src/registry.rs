@@ -213,6 +213,23 @@ fn alias_stack(alias: &Alias) -> Vec<u64> {
     stack
 }
 
+/// Where a rollback of `alias` goes: the newest earlier version on its stack that is not the
+/// current one, not deleted and still Approved.
+fn rollback_target_in(m: &dyn MetaRead, group: &str, alias: &Alias) -> Result<Option<u64>, RegistryError> {
+    let current = alias.current();
+    for cand in alias_stack(alias).iter().rev().skip(1) {
+        if Some(*cand) == current {
+            continue;
+        }
+        if let Some(v) = m.version(group, *cand)? {
+            if v.deleted.is_none() && v.status == ApprovalStatus::Approved {
+                return Ok(Some(*cand));
+            }
+        }
+    }
+    Ok(None)
+}
+
 impl Registry {
     /// Opens (creating if needed) a registry in `dir` with the system clock:
     /// `dir/registry.redb`, `dir/audit.log`, `dir/blobs/` (see the crate documentation).
@@ -610,26 +627,23 @@ impl Registry {
 
     /// Returns an alias to the latest earlier version it pointed at that is still Approved
     /// (and not deleted); successive rollbacks go further back. Returns that version.
+    /// The version [`Registry::rollback`] would move `alias` to now (a server authorizes the
+    /// rollback against it before making it).
+    pub fn rollback_target(&self, group: &str, alias: &str) -> Result<u64, RegistryError> {
+        check_alias_name(alias)?;
+        let r = self.meta.read()?;
+        get_group(&*r, group)?;
+        let a = r.alias(group, alias)?.ok_or_else(|| RegistryError::AliasNotFound { group: group.to_string(), alias: alias.to_string() })?;
+        rollback_target_in(&*r, group, &a)?.ok_or_else(|| RegistryError::NoRollbackTarget { group: group.to_string(), alias: alias.to_string() })
+    }
+
     pub fn rollback(&self, group: &str, alias: &str, actor: &str, reason: &str) -> Result<u64, RegistryError> {
         check_alias_name(alias)?;
         self.change(|tx, now| {
             get_group(tx, group)?;
             let mut a = tx.alias(group, alias)?.ok_or_else(|| RegistryError::AliasNotFound { group: group.to_string(), alias: alias.to_string() })?;
             let current = a.current();
-            let stack = alias_stack(&a);
-            let mut to = None;
-            for cand in stack.iter().rev().skip(1) {
-                if Some(*cand) == current {
-                    continue;
-                }
-                if let Some(v) = tx.version(group, *cand)? {
-                    if v.deleted.is_none() && v.status == ApprovalStatus::Approved {
-                        to = Some(*cand);
-                        break;
-                    }
-                }
-            }
-            let to = to.ok_or_else(|| RegistryError::NoRollbackTarget { group: group.to_string(), alias: alias.to_string() })?;
+            let to = rollback_target_in(tx, group, &a)?.ok_or_else(|| RegistryError::NoRollbackTarget { group: group.to_string(), alias: alias.to_string() })?;
             a.history.push(AliasMove { version: to, kind: AliasMoveKind::Rollback, by: actor.to_string(), at: now, reason: reason.to_string() });
             tx.put_alias(&a)?;
             let rec = LogRecord::new(actor, "RollbackAlias", format!("{group}@{alias}"), reason)

@@ -23,7 +23,7 @@ use mlguard_authz::token::{Pepper, TokenError, TokenStore};
 use mlguard_authz::{Action, Authorizer, LoadError, Principal, RequestContext, Resource};
 use mlguard_registry::paths::is_valid_group_name;
 use mlguard_registry::{
-    Alias, AliasMoveKind, ApprovalStatus, ArtifactFault, DatasetRef, DeleteOptions, GroupSettings, Lineage, ModelGroup, ModelVersion, Registry,
+    ApprovalStatus, ArtifactFault, DatasetRef, DeleteOptions, GroupSettings, Lineage, ModelGroup, ModelVersion, Registry,
     RegistryError, RetentionMode, RetentionSettings, SignatureInfo, StoredVersion, TrainingRun,
 };
 use sha2::{Digest as _, Sha256};
@@ -699,38 +699,12 @@ async fn set_alias(State(st): State<St>, Caller(who): Caller, P((group, alias)):
     .await
 }
 
-/// The version a rollback of `alias` would move to, computed as the registry does: the
-/// versions the alias was set to, with rollbacks undoing moves, newest first, skipping the
-/// current one and any that is deleted or no longer Approved.
-fn rollback_target(alias: &Alias, versions: &[ModelVersion]) -> Option<u64> {
-    let mut stack: Vec<u64> = Vec::new();
-    for m in &alias.history {
-        match m.kind {
-            AliasMoveKind::Set => stack.push(m.version),
-            AliasMoveKind::Rollback => {
-                while stack.last().is_some_and(|v| *v != m.version) {
-                    stack.pop();
-                }
-                if stack.is_empty() {
-                    stack.push(m.version);
-                }
-            }
-        }
-    }
-    let current = alias.current();
-    stack.iter().rev().skip(1).copied().find(|cand| {
-        Some(*cand) != current && versions.iter().any(|v| v.version == *cand && v.deleted.is_none() && v.status == ApprovalStatus::Approved)
-    })
-}
-
 async fn rollback(State(st): State<St>, Caller(who): Caller, P((group, alias)): P<(String, String)>, J(req): J<RollbackIn>) -> Response {
     answer(&st, StatusCode::OK, move |st| {
         let g = st.reg.group(&group)?;
-        let a = st.reg.alias(&group, &alias)?;
-        let versions = st.reg.versions(&group)?;
-        let target = rollback_target(&a, &versions).ok_or_else(|| RegistryError::NoRollbackTarget { group: group.clone(), alias: alias.clone() })?;
-        let v = versions.iter().find(|v| v.version == target).ok_or_else(|| RegistryError::VersionNotFound { group: group.clone(), version: target })?;
-        st.check(&who, Action::RollbackAlias, &Resource::Version(st.version_entity(&g, v)))?;
+        let target = st.reg.rollback_target(&group, &alias)?;
+        let v = st.reg.version(&group, target)?;
+        st.check(&who, Action::RollbackAlias, &Resource::Version(st.version_entity(&g, &v)))?;
         let to = st.reg.rollback(&group, &alias, &who.id, &req.reason)?;
         if to != target {
             eprintln!("mlguard registry: rollback of `{group}@{alias}` by `{}` went to {to}, authorized for {target} (concurrent change)", who.id);
