@@ -77,11 +77,8 @@ impl Principal {
             };
             let value = value.trim();
             match key.trim().to_ascii_uppercase().as_str() {
-                "CN" => {
-                    if id.replace(value.to_owned()).is_some() {
-                        return Err(SubjectError::CommonName);
-                    }
-                }
+                "CN" if id.is_some() => return Err(SubjectError::CommonName),
+                "CN" => id = Some(value.to_owned()),
                 "OU" if !value.is_empty() => {
                     teams.insert(value.to_owned());
                 }

@@ -1,6 +1,9 @@
 //! The default registry policies, as a table of (principal, action, resource) → decision, and
 //! the separation-of-duties property.
 
+// Helpers outside `#[test]` functions expect too: a failed step fails the test.
+#![expect(clippy::expect_used, reason = "test helpers: a failed step fails the test")]
+
 use std::collections::BTreeSet;
 
 use mlguard_authz::{

@@ -1,6 +1,9 @@
 //! Loading is strict: every broken schema or policy file is refused with its name and Cedar's
 //! message, and a location when Cedar gives one.
 
+// Helpers outside `#[test]` functions expect too: a failed step fails the test.
+#![expect(clippy::expect_used, reason = "test helpers: a failed step fails the test")]
+
 use std::path::{Path, PathBuf};
 
 use mlguard_authz::{Authorizer, LoadError, DEFAULT_POLICIES, DEFAULT_SCHEMA};

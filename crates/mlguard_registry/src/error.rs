@@ -71,6 +71,8 @@ pub enum RegistryError {
     NotApproved { group: String, alias: String, version: u64, status: ApprovalStatus },
     #[error("alias `{alias}` of `{group}` has no earlier version that is still Approved to roll back to")]
     NoRollbackTarget { group: String, alias: String },
+    #[error("`{group}@{alias}` would now roll back to version {actual}, not {expected}: it changed meanwhile; nothing was done, try again")]
+    RollbackTargetChanged { group: String, alias: String, expected: u64, actual: u64 },
     #[error("version {version} of `{group}` is under {mode:?} retention until {until}")]
     Retained { group: String, version: u64, mode: RetentionMode, until: OffsetDateTime },
     #[error("a governance retention override needs a reason")]

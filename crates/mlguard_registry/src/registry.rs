@@ -638,12 +638,26 @@ impl Registry {
     }
 
     pub fn rollback(&self, group: &str, alias: &str, actor: &str, reason: &str) -> Result<u64, RegistryError> {
+        self.rollback_inner(group, alias, None, actor, reason)
+    }
+
+    /// [`Registry::rollback`], made only if its target is still `expected` (the version the
+    /// caller authorized, from [`Registry::rollback_target`]); otherwise
+    /// [`RegistryError::RollbackTargetChanged`] and nothing changes.
+    pub fn rollback_expecting(&self, group: &str, alias: &str, expected: u64, actor: &str, reason: &str) -> Result<u64, RegistryError> {
+        self.rollback_inner(group, alias, Some(expected), actor, reason)
+    }
+
+    fn rollback_inner(&self, group: &str, alias: &str, expected: Option<u64>, actor: &str, reason: &str) -> Result<u64, RegistryError> {
         check_alias_name(alias)?;
         self.change(|tx, now| {
             get_group(tx, group)?;
             let mut a = tx.alias(group, alias)?.ok_or_else(|| RegistryError::AliasNotFound { group: group.to_string(), alias: alias.to_string() })?;
             let current = a.current();
             let to = rollback_target_in(tx, group, &a)?.ok_or_else(|| RegistryError::NoRollbackTarget { group: group.to_string(), alias: alias.to_string() })?;
+            if let Some(expected) = expected.filter(|e| *e != to) {
+                return Err(RegistryError::RollbackTargetChanged { group: group.to_string(), alias: alias.to_string(), expected, actual: to });
+            }
             a.history.push(AliasMove { version: to, kind: AliasMoveKind::Rollback, by: actor.to_string(), at: now, reason: reason.to_string() });
             tx.put_alias(&a)?;
             let rec = LogRecord::new(actor, "RollbackAlias", format!("{group}@{alias}"), reason)

@@ -34,7 +34,7 @@ pub enum CliError {
 }
 
 /// How to reach the server.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, Default, Args)]
 pub struct Connection {
     /// Server URL (default: `MLGUARD_REGISTRY_URL`).
     #[arg(long, global = true)]
@@ -42,6 +42,17 @@ pub struct Connection {
     /// File holding the API token (default: the `MLGUARD_TOKEN` environment variable).
     #[arg(long, global = true)]
     pub token_file: Option<PathBuf>,
+    /// CA certificate(s) (PEM) that an `https` server's certificate must chain to, instead of
+    /// the public web roots (default: `MLGUARD_REGISTRY_CA`).
+    #[arg(long, global = true)]
+    pub ca_cert: Option<PathBuf>,
+    /// Client certificate (PEM) for a server that requires mutual TLS (default:
+    /// `MLGUARD_REGISTRY_CLIENT_CERT`); needs `--client-key`.
+    #[arg(long, global = true)]
+    pub client_cert: Option<PathBuf>,
+    /// The client certificate's private key (PEM; default: `MLGUARD_REGISTRY_CLIENT_KEY`).
+    #[arg(long, global = true)]
+    pub client_key: Option<PathBuf>,
 }
 
 impl Connection {
@@ -55,7 +66,13 @@ impl Connection {
             Some(p) => std::fs::read_to_string(p).map_err(|e| CliError::Usage(format!("cannot read token file `{}`: {e}", p.display())))?.trim().to_string(),
             None => std::env::var("MLGUARD_TOKEN").map_err(|_| CliError::Usage("no token: set `MLGUARD_TOKEN` or give `--token-file FILE`".into()))?,
         };
-        Ok(Client::new(&server, &token))
+        let env = |flag: &Option<PathBuf>, var: &str| flag.clone().or_else(|| std::env::var_os(var).filter(|v| !v.is_empty()).map(PathBuf::from));
+        let tls = crate::tls::ClientTls {
+            ca: env(&self.ca_cert, "MLGUARD_REGISTRY_CA"),
+            cert: env(&self.client_cert, "MLGUARD_REGISTRY_CLIENT_CERT"),
+            key: env(&self.client_key, "MLGUARD_REGISTRY_CLIENT_KEY"),
+        };
+        Client::with_tls(&server, &token, &tls).map_err(|e| CliError::Usage(e.to_string()))
     }
 }
 

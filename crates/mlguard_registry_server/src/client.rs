@@ -89,9 +89,20 @@ pub struct Client {
 type Resp = ureq::http::Response<ureq::Body>;
 
 impl Client {
-    /// A client of the server at `base` (`http://host:port`) presenting `token`.
+    /// A client of the server at `base` (`http://host:port`) presenting `token`; an `https`
+    /// server's certificate must chain to the public web roots.
     pub fn new(base: &str, token: &str) -> Client {
-        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).max_idle_connections_per_host(16).build().into();
+        Client::with_tls_config(base, token, ureq::tls::TlsConfig::default())
+    }
+
+    /// A client that trusts `tls.ca` (instead of the public web roots) and, for mutual TLS,
+    /// presents `tls.cert`.
+    pub fn with_tls(base: &str, token: &str, tls: &crate::tls::ClientTls) -> Result<Client, crate::tls::TlsError> {
+        Ok(Client::with_tls_config(base, token, tls.ureq_config()?))
+    }
+
+    fn with_tls_config(base: &str, token: &str, tls: ureq::tls::TlsConfig) -> Client {
+        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).max_idle_connections_per_host(16).tls_config(tls).build().into();
         Client { base: base.trim_end_matches('/').to_string(), auth: format!("Bearer {token}"), agent }
     }
 

@@ -15,6 +15,10 @@
 //! # bucket = "ml-artifacts"                        # versioning must be Enabled
 //! # prefix = "registry/"
 //! # region = "eu-west-1"
+//! # [tls]                                          # https instead of http
+//! # cert = "server.pem"                            # certificate chain, PEM
+//! # key = "server.key"                             # its private key, PEM
+//! # client_ca = "clients-ca.pem"                   # mutual TLS: clients need a certificate from this CA
 //! ```
 //!
 //! Relative paths are taken relative to the configuration file's directory.
@@ -66,6 +70,22 @@ pub struct Config {
     /// the AWS SDK.
     #[serde(default)]
     pub s3: Option<S3Store>,
+    /// Serve https (and, with `client_ca`, require client certificates).
+    #[serde(default)]
+    pub tls: Option<TlsFiles>,
+}
+
+/// `[tls]`: the server's certificate and key, and the CA of client certificates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFiles {
+    /// Certificate chain (PEM), the server's own certificate first.
+    pub cert: PathBuf,
+    /// Private key (PEM: PKCS#8, SEC1 or PKCS#1).
+    pub key: PathBuf,
+    /// CA certificates (PEM); when set, every client must present a certificate chaining to one.
+    #[serde(default)]
+    pub client_ca: Option<PathBuf>,
 }
 
 /// `[s3]`: where artifacts live in S3.
@@ -118,6 +138,7 @@ impl Config {
             signing_keys: Vec::new(),
             signing_cas: Vec::new(),
             s3: None,
+            tls: None,
         }
     }
 
@@ -138,6 +159,13 @@ impl Config {
         }
         for p in c.signing_keys.iter_mut().chain(c.signing_cas.iter_mut()) {
             resolve(p);
+        }
+        if let Some(t) = &mut c.tls {
+            resolve(&mut t.cert);
+            resolve(&mut t.key);
+            if let Some(ca) = &mut t.client_ca {
+                resolve(ca);
+            }
         }
         Ok(c)
     }

@@ -89,6 +89,7 @@ impl From<RegistryError> for ApiError {
             E::SignatureRequired { .. } => (StatusCode::CONFLICT, "signature_required"),
             E::NotApproved { .. } => (StatusCode::CONFLICT, "not_approved"),
             E::NoRollbackTarget { .. } => (StatusCode::CONFLICT, "no_rollback_target"),
+            E::RollbackTargetChanged { .. } => (StatusCode::CONFLICT, "rollback_target_changed"),
             E::Retained { .. } => (StatusCode::CONFLICT, "retained"),
             E::AliasTarget { .. } => (StatusCode::CONFLICT, "alias_target"),
             E::BlobMissing { .. } => (StatusCode::CONFLICT, "blob_missing"),

@@ -20,6 +20,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod server;
+pub mod tls;
 
 pub use client::{Client, ClientError};
 pub use config::Config;

@@ -24,7 +24,7 @@ use mlguard_authz::{Action, Authorizer, LoadError, Principal, RequestContext, Re
 use mlguard_registry::paths::is_valid_group_name;
 use mlguard_registry::{
     ApprovalStatus, ArtifactFault, DatasetRef, DeleteOptions, GroupSettings, Lineage, ModelGroup, ModelVersion, Registry,
-    RegistryError, RetentionMode, RetentionSettings, SignatureInfo, StoredVersion, TrainingRun,
+    RegistryError, RetentionMode, RetentionSettings, Sha256Digest, SignatureInfo, StoredVersion, TrainingRun,
 };
 use sha2::{Digest as _, Sha256};
 use std::collections::BTreeMap;
@@ -67,6 +67,8 @@ pub enum ServeError {
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error("server runtime: {0}")]
     Runtime(std::io::Error),
+    #[error(transparent)]
+    Tls(crate::tls::TlsError),
 }
 
 /// The owner team of each group, kept next to the registry in `server-groups.json` (the
@@ -116,6 +118,7 @@ impl Owners {
 /// Everything a request needs.
 pub struct AppState {
     reg: Registry,
+    uploads: Uploads,
     tokens: TokenStore,
     authz: Authorizer,
     owners: Owners,
@@ -125,6 +128,37 @@ pub struct AppState {
 }
 
 type St = Arc<AppState>;
+
+/// How long an upload lets versions of its group reference the blob.
+const UPLOAD_TTL: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Which blobs were uploaded to which group, and when. Artifacts are content-addressed and
+/// stored once for all groups, so without this anyone allowed to push to one group could name
+/// the digest of another group's artifact in a new version of their own, then download it
+/// there. A version may reference a blob only if its content was uploaded to that group
+/// (proof of possession: the server hashed the body) within [`UPLOAD_TTL`], or if a version of
+/// the group already references it. Kept in memory: after a restart a client uploads again
+/// (the blob is stored already; the upload is hashed and recorded, not stored twice).
+#[derive(Default)]
+struct Uploads {
+    map: Mutex<std::collections::HashMap<(String, Sha256Digest), std::time::Instant>>,
+}
+
+impl Uploads {
+    fn record(&self, group: &str, digest: Sha256Digest) {
+        let now = std::time::Instant::now();
+        if let Ok(mut m) = self.map.lock() {
+            if m.len() >= 4096 {
+                m.retain(|_, at| now.duration_since(*at) < UPLOAD_TTL);
+            }
+            m.insert((group.to_owned(), digest), now);
+        }
+    }
+
+    fn contains(&self, group: &str, digest: &Sha256Digest) -> bool {
+        self.map.lock().ok().and_then(|m| m.get(&(group.to_owned(), *digest)).copied()).is_some_and(|at| at.elapsed() < UPLOAD_TTL)
+    }
+}
 
 /// Loads policies (refusing to start on any error), tokens and the registry.
 pub fn load_state(config: &Config, opts: Options, reg: Option<Registry>) -> Result<AppState, ServeError> {
@@ -160,7 +194,7 @@ pub fn load_state(config: &Config, opts: Options, reg: Option<Registry>) -> Resu
         None => Registry::open(&config.data_dir)?,
     };
     let owners = Owners::open(&config.data_dir)?;
-    Ok(AppState { reg, tokens, authz, owners, max_json: config.max_json_bytes, max_artifact: config.max_artifact_bytes, verifier: opts.verifier })
+    Ok(AppState { reg, uploads: Uploads::default(), tokens, authz, owners, max_json: config.max_json_bytes, max_artifact: config.max_artifact_bytes, verifier: opts.verifier })
 }
 
 // ----- the route table -----
@@ -458,8 +492,9 @@ async fn put_blob_inner(st: St, who: Principal, group: String, hex: String, head
     let Some(digest) = mlguard_registry::Sha256Digest::from_hex(&hex) else {
         return Err(ApiError::bad_request("invalid_digest", format!("`{hex}` is not a SHA-256 digest (64 hexadecimal digits)")));
     };
+    let g_name = group.clone();
     blocking(&st, move |st| {
-        let g = st.reg.group(&group)?;
+        let g = st.reg.group(&g_name)?;
         st.check(&who, Action::PushVersion, &next_version(st, &who, &g))
     })
     .await?;
@@ -485,6 +520,9 @@ async fn put_blob_inner(st: St, who: Principal, group: String, hex: String, head
     let reader = tokio_util::io::StreamReader::new(Box::pin(stream));
     let mut bridge = tokio_util::io::SyncIoBridge::new(reader);
     let res = blocking(&st, move |st| Ok(st.reg.put_artifact(&mut bridge, Some(&digest)))).await?;
+    if let Ok(o) = &res {
+        st.uploads.record(&group, o.sha256);
+    }
     match res {
         Ok(o) => Ok(json_response(if o.created { StatusCode::CREATED } else { StatusCode::OK }, &BlobStored { sha256: o.sha256, size: o.size, created: o.created })),
         Err(_) if exceeded.load(Ordering::Relaxed) => Err(ApiError::too_large("the artifact", limit)),
@@ -507,6 +545,25 @@ async fn create_version(State(st): State<St>, Caller(who): Caller, P(group): P<S
             datasets: req.lineage.datasets.into_iter().map(|d| DatasetRef { uri: d.uri, version_id: d.version_id, digest: d.sha256 }).collect(),
             training: req.lineage.training.map(|t| TrainingRun { job_name: t.job_name, code_commit: t.code_commit, parameters: t.parameters }),
         };
+        // Every blob must have been uploaded to this group, or be referenced by one of its
+        // versions already (see `Uploads`); the answer is the same whether or not the blob
+        // exists elsewhere, so it reveals nothing about other groups.
+        let mut known: Option<std::collections::HashSet<Sha256Digest>> = None;
+        for a in &req.artifacts {
+            if st.uploads.contains(&group, &a.sha256) {
+                continue;
+            }
+            if known.is_none() {
+                known = Some(st.reg.versions(&group)?.iter().flat_map(|v| v.artifacts.iter().map(|x| x.sha256)).collect());
+            }
+            if !known.as_ref().is_some_and(|k| k.contains(&a.sha256)) {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "blob_missing",
+                    format!("artifact `{}`: blob {} was not uploaded to group `{group}`; upload it first (PUT /v1/groups/{group}/blobs/sha256/<hex>)", a.path, a.sha256),
+                ));
+            }
+        }
         let new = StoredVersion {
             description: req.description,
             tags: req.tags,
@@ -705,10 +762,8 @@ async fn rollback(State(st): State<St>, Caller(who): Caller, P((group, alias)): 
         let target = st.reg.rollback_target(&group, &alias)?;
         let v = st.reg.version(&group, target)?;
         st.check(&who, Action::RollbackAlias, &Resource::Version(st.version_entity(&g, &v)))?;
-        let to = st.reg.rollback(&group, &alias, &who.id, &req.reason)?;
-        if to != target {
-            eprintln!("mlguard registry: rollback of `{group}@{alias}` by `{}` went to {to}, authorized for {target} (concurrent change)", who.id);
-        }
+        // Made only if the target is still the version just authorized.
+        let to = st.reg.rollback_expecting(&group, &alias, target, &who.id, &req.reason)?;
         Ok(RollbackOut { version: to, alias: st.reg.alias(&group, &alias)? })
     })
     .await
@@ -799,14 +854,15 @@ async fn audit_log_verify(State(st): State<St>, Caller(who): Caller) -> Response
 /// shuts it down gracefully.
 pub struct RunningServer {
     pub addr: SocketAddr,
+    tls: bool,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<Result<(), ServeError>>>,
 }
 
 impl RunningServer {
-    /// `http://<addr>`.
+    /// `http://<addr>`, or `https://<addr>` when the configuration has `[tls]`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", if self.tls { "https" } else { "http" }, self.addr)
     }
 
     /// Stops accepting, lets requests in flight finish, and waits.
@@ -840,28 +896,30 @@ async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, ServeError> {
     tokio::net::TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })
 }
 
+/// The TLS configuration of `[tls]`, if any (read before listening, so a bad file stops startup).
+fn tls_config(config: &Config) -> Result<Option<Arc<rustls::ServerConfig>>, ServeError> {
+    config.tls.as_ref().map(crate::tls::server_config).transpose().map_err(ServeError::Tls)
+}
+
 /// Starts the server on a thread of its own and returns once it listens.
 pub fn start(config: &Config, opts: Options) -> Result<RunningServer, ServeError> {
     let state = load_state(config, opts, None)?;
+    let tls = tls_config(config)?;
     let rt = runtime()?;
     let listener = rt.block_on(bind(config.listen))?;
     let addr = listener.local_addr().map_err(ServeError::Runtime)?;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let app = router(state);
+    let is_tls = tls.is_some();
     let thread = std::thread::Builder::new()
         .name("mlguard-registry-server".into())
         .spawn(move || {
-            rt.block_on(async move {
-                axum::serve(listener, app)
-                    .with_graceful_shutdown(async move {
-                        let _ = rx.await;
-                    })
-                    .await
-                    .map_err(ServeError::Runtime)
-            })
+            rt.block_on(run(listener, app, tls, async move {
+                let _ = rx.await;
+            }))
         })
         .map_err(ServeError::Runtime)?;
-    Ok(RunningServer { addr, shutdown: Some(tx), thread: Some(thread) })
+    Ok(RunningServer { addr, tls: is_tls, shutdown: Some(tx), thread: Some(thread) })
 }
 
 /// `mlguard registry serve`: loads everything (a policy that does not parse or validate is an
@@ -879,13 +937,75 @@ pub fn serve_registry(config: &Config, reg: Registry, opts: Options) -> Result<(
 
 fn serve_with(config: &Config, opts: Options, reg: Option<Registry>) -> Result<(), ServeError> {
     let state = load_state(config, opts, reg)?;
+    let tls = tls_config(config)?;
     let rt = runtime()?;
     rt.block_on(async move {
         let listener = bind(config.listen).await?;
         let addr = listener.local_addr().map_err(ServeError::Runtime)?;
-        eprintln!("mlguard registry listening on http://{addr}");
-        axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await.map_err(ServeError::Runtime)
+        let mode = match &config.tls {
+            None => "http",
+            Some(t) if t.client_ca.is_some() => "https (client certificates required)",
+            Some(_) => "https",
+        };
+        eprintln!("mlguard registry listening on {}://{addr}", if mode == "http" { "http" } else { "https" });
+        if mode != "http" {
+            eprintln!("mlguard registry: {mode}");
+        }
+        run(listener, router(state), tls, shutdown_signal()).await
     })
+}
+
+/// Longest a TLS handshake may take before the connection is dropped.
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Serves `app` until `shutdown` completes, then lets requests in flight finish: plain HTTP
+/// through `axum::serve`, or each accepted connection through a TLS handshake first.
+async fn run(listener: tokio::net::TcpListener, app: Router, tls: Option<Arc<rustls::ServerConfig>>, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> Result<(), ServeError> {
+    let Some(tls) = tls else {
+        return axum::serve(listener, app).with_graceful_shutdown(shutdown).await.map_err(ServeError::Runtime);
+    };
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut conns = tokio::task::JoinSet::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (tcp, peer) = tokio::select! {
+            () = &mut shutdown => break,
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                // Out of file descriptors and the like: wait, as axum::serve does, and go on.
+                Err(_) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        while conns.try_join_next().is_some() {}
+        let acceptor = acceptor.clone();
+        let app = app.clone();
+        let mut stop = stop_rx.clone();
+        conns.spawn(async move {
+            let stream = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                Ok(Ok(s)) => s,
+                // No HTTP answer is possible before the handshake; the client sees the TLS alert.
+                Ok(Err(e)) => return eprintln!("mlguard registry: TLS handshake with {peer} failed: {e}"),
+                Err(_) => return eprintln!("mlguard registry: TLS handshake with {peer} timed out"),
+            };
+            let svc = hyper_util::service::TowerToHyperService::new(app);
+            let conn = hyper::server::conn::http1::Builder::new().serve_connection(hyper_util::rt::TokioIo::new(stream), svc);
+            let mut conn = std::pin::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = stop.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+        });
+    }
+    let _ = stop_tx.send(true);
+    while conns.join_next().await.is_some() {}
+    Ok(())
 }
 
 async fn shutdown_signal() {

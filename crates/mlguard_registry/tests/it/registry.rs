@@ -162,6 +162,26 @@ fn successive_rollbacks_go_further_back() {
 }
 
 #[test]
+fn a_rollback_authorized_for_one_target_is_not_made_to_another() {
+    let (_d, reg, _) = registry("rollback3");
+    reg.create_group("m", "", GroupSettings::default(), "alice").unwrap();
+    for i in 1..=3u8 {
+        reg.push("m", new_version(&[("m", &[i][..])]), "alice").unwrap();
+        approve(&reg, "m", u64::from(i));
+        reg.set_alias("m", "prod", u64::from(i), "bob", "").unwrap();
+    }
+    let target = reg.rollback_target("m", "prod").unwrap();
+    assert_eq!(target, 2);
+    // Between the check and the rollback, version 2 is rejected: the target is now 1.
+    reg.update_approval("m", 2, ApprovalStatus::Rejected, "carol", "regression").unwrap();
+    let before = reg.alias("m", "prod").unwrap();
+    let e = reg.rollback_expecting("m", "prod", target, "oncall", "incident").unwrap_err();
+    assert!(matches!(e, RegistryError::RollbackTargetChanged { expected: 2, actual: 1, .. }), "{e}");
+    assert_eq!(reg.alias("m", "prod").unwrap(), before, "nothing changed");
+    assert_eq!(reg.rollback_expecting("m", "prod", 1, "oncall", "incident").unwrap(), 1);
+}
+
+#[test]
 fn lineage_both_ways() {
     let (_d, reg, _) = registry("lineage");
     reg.create_group("m", "", GroupSettings::default(), "alice").unwrap();

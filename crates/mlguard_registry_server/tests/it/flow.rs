@@ -237,7 +237,7 @@ fn cli_commands_drive_the_server() {
     let tok = |name: &str, token: &str| {
         let p = s.dir.path().join(name);
         std::fs::write(&p, format!("{token}\n")).unwrap();
-        Connection { server: Some(srv.url()), token_file: Some(p) }
+        Connection { server: Some(srv.url()), token_file: Some(p), ..Connection::default() }
     };
     let alice = tok("alice.token", &t.alice);
     let bob = tok("bob.token", &t.bob);
@@ -274,4 +274,35 @@ fn cli_commands_drive_the_server() {
     assert_eq!(v.body["tags"]["stage"], "dev");
     let none = run(&bob, ModelCommand::Rollback { group: "fraud".into(), alias: "production".into(), reason: String::new() }).unwrap_err();
     assert!(none.to_string().contains("409"), "{none}");
+}
+
+#[test]
+fn a_version_references_only_blobs_uploaded_to_its_group() {
+    let s = setup("blob-scope");
+    let srv = server(&s);
+    let api = Api::new(&srv.url());
+    let t = &s.tokens;
+    create_fraud(&api, t);
+    let g = api.json("POST", "/v1/groups", "/v1/groups", &t.alice, &serde_json::json!({"name": "churn", "description": "", "owner_team": "risk"}));
+    assert_eq!(g.status, 201, "{}", g.body);
+    let secret: &[u8] = b"fraud weights";
+    assert_eq!(push(&api, &t.alice, &[("model.bin", secret)]).status, 201);
+    let create = |digest: &str| {
+        api.json("POST", "/v1/groups/{group}/versions", "/v1/groups/churn/versions", &t.alice, &serde_json::json!({"description": "v", "artifacts": [{"path": "m.bin", "sha256": digest}]}))
+    };
+    // fraud's blob named in a churn version without its content being uploaded to churn:
+    // refused exactly as a digest that was never stored, so the answer reveals nothing.
+    let stolen = create(&sha(secret));
+    let never = create(&sha(b"never stored"));
+    assert_eq!((stolen.status, never.status), (409, 409), "{} {}", stolen.body, never.body);
+    assert_eq!(stolen.body["error"], never.body["error"]);
+    for a in [&stolen, &never] {
+        assert!(a.body["message"].as_str().unwrap().contains("was not uploaded to group `churn`"), "{}", a.body);
+    }
+    assert_eq!(api.call("GET", "/v1/groups/{group}/versions", "/v1/groups/churn/versions", Some(&t.alice), None).body["versions"].as_array().unwrap().len(), 0);
+    // Uploading the content to churn proves possession: the blob is not stored twice, and the
+    // version is created.
+    let up = api.put_blob("churn", &sha(secret), &t.alice, secret);
+    assert_eq!(up.status, 200, "{}", up.body);
+    assert_eq!(create(&sha(secret)).status, 201);
 }

@@ -9,3 +9,4 @@ mod crash;
 mod flow;
 mod input;
 mod openapi;
+mod tls;
