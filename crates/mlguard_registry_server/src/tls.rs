@@ -79,36 +79,32 @@ fn read(what: &'static str, p: &Path) -> Result<Vec<u8>, TlsError> {
     std::fs::read(p).map_err(|e| err(what, p, e))
 }
 
+/// Every certificate in a PEM file, for `ureq`; none is an error.
+fn ureq_certs(what: &'static str, p: &Path) -> Result<Vec<ureq::tls::Certificate<'static>>, TlsError> {
+    let pem = read(what, p)?;
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        if let ureq::tls::PemItem::Certificate(c) = item.map_err(|e| err(what, p, e))? {
+            certs.push(c);
+        }
+    }
+    if certs.is_empty() {
+        return Err(err(what, p, "no `BEGIN CERTIFICATE` block in the file"));
+    }
+    Ok(certs)
+}
+
 impl ClientTls {
     /// The `ureq` TLS configuration.
     pub fn ureq_config(&self) -> Result<ureq::tls::TlsConfig, TlsError> {
         let mut b = ureq::tls::TlsConfig::builder().provider(ureq::tls::TlsProvider::Rustls);
         if let Some(ca) = &self.ca {
-            let pem = read("CA", ca)?;
-            let mut roots = Vec::new();
-            for item in ureq::tls::parse_pem(&pem) {
-                if let ureq::tls::PemItem::Certificate(c) = item.map_err(|e| err("CA", ca, e))? {
-                    roots.push(c);
-                }
-            }
-            if roots.is_empty() {
-                return Err(err("CA", ca, "no `BEGIN CERTIFICATE` block in the file"));
-            }
-            b = b.root_certs(ureq::tls::RootCerts::new_with_certs(&roots));
+            b = b.root_certs(ureq::tls::RootCerts::new_with_certs(&ureq_certs("CA", ca)?));
         }
         match (&self.cert, &self.key) {
             (None, None) => {}
             (Some(c), Some(k)) => {
-                let pem = read("client certificate", c)?;
-                let mut chain = Vec::new();
-                for item in ureq::tls::parse_pem(&pem) {
-                    if let ureq::tls::PemItem::Certificate(x) = item.map_err(|e| err("client certificate", c, e))? {
-                        chain.push(x);
-                    }
-                }
-                if chain.is_empty() {
-                    return Err(err("client certificate", c, "no `BEGIN CERTIFICATE` block in the file"));
-                }
+                let chain = ureq_certs("client certificate", c)?;
                 let key = ureq::tls::PrivateKey::from_pem(&read("client key", k)?).map_err(|e| err("client key", k, e))?;
                 b = b.client_cert(Some(ureq::tls::ClientCert::new_with_certs(&chain, key)));
             }
