@@ -95,6 +95,8 @@ pub struct Detector {
     hits: Vec<Hit>,
     /// Candidate Sigma rules of the record being analysed (reused).
     sigma_buf: Vec<usize>,
+    /// The parser's buffers (reused).
+    scratch: record::Scratch,
     /// Records waiting to be analysed in time order (see [`REORDER`]).
     pending: BinaryHeap<Pending>,
     seq: u64,
@@ -157,6 +159,7 @@ impl Detector {
             findings: Vec::new(),
             hits: Vec::new(),
             sigma_buf: Vec::new(),
+            scratch: record::Scratch::default(),
             pending: BinaryHeap::new(),
             seq: 0,
             counts: Counts::default(),
@@ -174,22 +177,33 @@ impl Detector {
             }
         };
         let mut n = 0u64;
-        while let Some(item) = stream.next_item() {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        while let Some(item) = stream.next_parsed(&mut scratch) {
             match item {
-                reader::Item::Record { place, bytes, .. } => {
-                    self.process_text(bytes, &name, &place, diags);
+                reader::Parsed::Record(rec) => {
+                    self.process(rec);
                     n += 1;
                     if n.is_multiple_of(65_536) {
                         progress(stream.consumed);
                     }
                 }
-                reader::Item::Problem { place, message, fatal, .. } => {
+                reader::Parsed::Text { place, bytes, .. } => {
+                    self.scratch = std::mem::take(&mut scratch);
+                    self.process_text(bytes, &name, &place, diags);
+                    scratch = std::mem::take(&mut self.scratch);
+                    n += 1;
+                    if n.is_multiple_of(65_536) {
+                        progress(stream.consumed);
+                    }
+                }
+                reader::Parsed::Problem { place, message, fatal, .. } => {
                     self.counts.skipped += 1;
                     let msg = if fatal { format!("{message}; the rest of this input is skipped") } else { message };
                     diags.push(Diagnostic::warning(name.clone(), place, msg));
                 }
             }
         }
+        self.scratch = scratch;
         progress(stream.consumed);
     }
 
@@ -200,7 +214,7 @@ impl Detector {
 
     /// [`Detector::process_bytes`] for text the caller hands over.
     pub fn process_text(&mut self, bytes: Vec<u8>, file: &str, place: &str, diags: &mut Vec<Diagnostic>) {
-        match Record::parse(bytes) {
+        match Record::parse_with(bytes, &mut self.scratch) {
             Ok(r) => self.process(r),
             Err(RecordError::NotObject) => {
                 self.counts.skipped += 1;

@@ -15,6 +15,7 @@
 //! skipped while the next ones are still read. A structural error (an unterminated string, a
 //! bracket that does not close) ends that input with a diagnostic naming the record index.
 
+use crate::record::{Record, Scratch};
 use mlguard_core::Diagnostic;
 use std::fs::File;
 use std::io::{self, Read};
@@ -101,6 +102,14 @@ pub enum Item {
     Problem { index: u64, place: String, message: String, fatal: bool },
 }
 
+/// What a top-level object turned out to be.
+enum TopObject {
+    /// One record (or a problem).
+    Item(Parsed),
+    /// A `{"Records":[...]}` wrapper: its array is read next.
+    Wrapper,
+}
+
 enum Mode {
     /// Between top-level values.
     Top,
@@ -109,6 +118,18 @@ enum Mode {
     /// Inside a `{"Records":...}` object after its array, reading remaining members.
     WrapperRest,
     Done,
+}
+
+/// What [`RecordStream::next_parsed`] hands out.
+#[derive(Debug)]
+pub enum Parsed {
+    /// A record parsed straight out of the read buffer.
+    Record(Record),
+    /// A record's text the fast parser did not take, or one that crossed the end of the buffer:
+    /// parse it with [`Record::parse_with`], which decides and names the problem.
+    Text { index: u64, place: String, bytes: Vec<u8> },
+    /// A problem at a place; `fatal` ends the input.
+    Problem { index: u64, place: String, message: String, fatal: bool },
 }
 
 /// Reads records one at a time from a byte stream. See the module documentation.
@@ -303,6 +324,10 @@ impl RecordStream {
         Item::Problem { index: self.index, place, message: message.into(), fatal }
     }
 
+    fn parsed_problem(&self, place: String, message: impl Into<String>) -> Parsed {
+        Parsed::Problem { index: self.index, place, message: message.into(), fatal: true }
+    }
+
     fn place(&self, records: bool) -> String {
         match &self.mode {
             Mode::Array { records: true, .. } => format!("$.Records[{}]", self.index),
@@ -314,8 +339,12 @@ impl RecordStream {
 
     /// The next record, a problem, or `None` at the end of the input.
     pub fn next_item(&mut self) -> Option<Item> {
-        match self.step() {
-            Ok(x) => x,
+        match self.step(None) {
+            Ok(Some(Parsed::Text { index, place, bytes })) => Some(Item::Record { index, place, bytes }),
+            Ok(Some(Parsed::Problem { index, place, message, fatal })) => Some(Item::Problem { index, place, message, fatal }),
+            // Not produced without a scratch buffer; kept whole if it were.
+            Ok(Some(Parsed::Record(r))) => Some(Item::Record { index: self.index.saturating_sub(1), place: String::new(), bytes: r.text().to_vec() }),
+            Ok(None) => None,
             Err(e) => {
                 self.mode = Mode::Done;
                 Some(self.problem(format!("record {}", self.index), format!("read error: {e}"), true))
@@ -323,13 +352,26 @@ impl RecordStream {
         }
     }
 
-    fn fatal(&mut self, place: String, message: impl Into<String>) -> Option<Item> {
-        let item = self.problem(place, message, true);
+    /// [`RecordStream::next_item`], parsing the elements of an array of records straight out of
+    /// the read buffer (no copy into a buffer of their own, no second scan for their end) when
+    /// they lie whole within it and the fast parser takes them; other records come as text.
+    pub fn next_parsed(&mut self, scratch: &mut Scratch) -> Option<Parsed> {
+        match self.step(Some(scratch)) {
+            Ok(x) => x,
+            Err(e) => {
+                self.mode = Mode::Done;
+                Some(Parsed::Problem { index: self.index, place: format!("record {}", self.index), message: format!("read error: {e}"), fatal: true })
+            }
+        }
+    }
+
+    fn fatal(&mut self, place: String, message: impl Into<String>) -> Option<Parsed> {
+        let item = self.parsed_problem(place, message);
         self.mode = Mode::Done;
         Some(item)
     }
 
-    fn step(&mut self) -> io::Result<Option<Item>> {
+    fn step(&mut self, mut scratch: Option<&mut Scratch>) -> io::Result<Option<Parsed>> {
         loop {
             match self.mode {
                 Mode::Done => return Ok(None),
@@ -343,7 +385,11 @@ impl RecordStream {
                             self.bump();
                             self.mode = Mode::Array { records: false, first: true };
                         }
-                        b'{' => return Ok(self.top_object()),
+                        b'{' => match self.top_object() {
+                            Some(TopObject::Item(x)) => return Ok(Some(x)),
+                            Some(TopObject::Wrapper) => continue,
+                            None => return Ok(None),
+                        },
                         b',' => self.bump(),
                         other => {
                             let place = format!("line {}", self.line);
@@ -373,6 +419,17 @@ impl RecordStream {
                         }
                     }
                     self.mode = Mode::Array { records, first: false };
+                    if let Some(sc) = scratch.as_deref_mut() {
+                        let buf = self.buf.get(self.pos..self.len).unwrap_or(&[]);
+                        if let Some((rec, n)) = Record::parse_prefix(buf, sc) {
+                            let lines = buf.get(..n).map(|b| memchr::memchr_iter(b'\n', b).count()).unwrap_or(0);
+                            self.line += lines as u64;
+                            self.pos += n;
+                            self.consumed += n as u64;
+                            self.index += 1;
+                            return Ok(Some(Parsed::Record(rec)));
+                        }
+                    }
                     let place = self.place(records);
                     let mut bytes = Vec::with_capacity(2048);
                     if let Err(m) = self.take_value(&mut bytes) {
@@ -380,7 +437,7 @@ impl RecordStream {
                     }
                     let index = self.index;
                     self.index += 1;
-                    return Ok(Some(Item::Record { index, place, bytes }));
+                    return Ok(Some(Parsed::Text { index, place, bytes }));
                 }
                 Mode::WrapperRest => {
                     // Remaining members of the wrapper object after `Records`.
@@ -430,7 +487,7 @@ impl RecordStream {
 
     /// A top-level object: either a `{"Records":[...]}` wrapper (switch to streaming its array)
     /// or one record (JSON Lines).
-    fn top_object(&mut self) -> Option<Item> {
+    fn top_object(&mut self) -> Option<TopObject> {
         let line = self.line;
         let place = format!("line {line}");
         let mut bytes = Vec::with_capacity(2048);
@@ -441,7 +498,7 @@ impl RecordStream {
         loop {
             let next = match self.skip_ws().map_err(io) {
                 Ok(n) => n,
-                Err(m) => return self.fatal(place, m),
+                Err(m) => return self.fatal(place, m).map(TopObject::Item),
             };
             match next {
                 Some(b'}') if first || bytes.last() != Some(&b',') => {
@@ -449,7 +506,7 @@ impl RecordStream {
                     self.bump();
                     let index = self.index;
                     self.index += 1;
-                    return Some(Item::Record { index, place, bytes });
+                    return Some(TopObject::Item(Parsed::Text { index, place, bytes }));
                 }
                 Some(b',') if !first => {
                     bytes.push(b',');
@@ -463,14 +520,14 @@ impl RecordStream {
                             bytes.truncate(before);
                             self.bump();
                             self.mode = Mode::Array { records: true, first: true };
-                            return self.next_item();
+                            return Some(TopObject::Wrapper);
                         }
                         Ok(_) => {}
-                        Err(m) => return self.fatal(place, m),
+                        Err(m) => return self.fatal(place, m).map(TopObject::Item),
                     }
                 }
-                Some(b) => return self.fatal(place, format!("expected `,` or `}}` in an object, found `{}`", b as char)),
-                None => return self.fatal(place, "unexpected end of input inside an object"),
+                Some(b) => return self.fatal(place, format!("expected `,` or `}}` in an object, found `{}`", b as char)).map(TopObject::Item),
+                None => return self.fatal(place, "unexpected end of input inside an object").map(TopObject::Item),
             }
         }
     }

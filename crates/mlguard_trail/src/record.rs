@@ -87,7 +87,7 @@ pub enum RecordError {
 
 /// One CloudTrail record: its JSON text and an index of its values (see the module documentation).
 pub struct Record {
-    text: Vec<u8>,
+    text: String,
     esc: String,
     nodes: Vec<Node>,
     hot: Hot,
@@ -99,7 +99,7 @@ pub struct Record {
 
 impl std::fmt::Debug for Record {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Record").field("text", &String::from_utf8_lossy(&self.text)).field("time", &self.time).finish()
+        f.debug_struct("Record").field("text", &self.text).field("time", &self.time).finish()
     }
 }
 
@@ -139,13 +139,13 @@ impl Parser<'_> {
         self.i += 1;
         let start = self.i;
         // Fast path: no escape.
-        let rest = self.b.get(self.i..)?;
-        let k = memchr::memchr2(b'"', b'\\', rest)?;
-        if rest.get(..k)?.iter().any(|&c| c < 0x20) {
+        let k = string_stop(self.b.get(self.i..)?)?;
+        self.i += k;
+        let stop = *self.b.get(self.i)?;
+        if stop < 0x20 {
             return None;
         }
-        self.i += k;
-        if self.b.get(self.i) == Some(&b'"') {
+        if stop == b'"' {
             let s = Span { off: start as u32, len: (self.i - start) as u32 };
             self.i += 1;
             return Some(s);
@@ -318,7 +318,7 @@ impl Parser<'_> {
             self.i += 1;
             return Some(());
         }
-        let mut keys: Vec<Span> = Vec::new();
+        let first = self.nodes.len();
         loop {
             self.ws();
             if self.peek()? != b'"' {
@@ -331,7 +331,6 @@ impl Parser<'_> {
             }
             self.i += 1;
             self.ws();
-            keys.push(key);
             self.value(key, depth + 1)?;
             self.ws();
             match self.peek()? {
@@ -344,15 +343,19 @@ impl Parser<'_> {
             }
         }
         let _ = at;
-        if keys.len() > 1 {
-            'outer: for (x, a) in keys.iter().enumerate() {
-                for b in keys.iter().skip(x + 1) {
-                    if a.len == b.len && self.text(*a) == self.text(*b) {
-                        self.dup = true;
-                        break 'outer;
-                    }
+        // The members are the nodes from `first`, each followed by its subtree.
+        let mut x = first;
+        while let Some(a) = self.nodes.get(x) {
+            let (a_key, next) = (a.key, a.end as usize);
+            let mut y = next;
+            while let Some(b) = self.nodes.get(y) {
+                if a_key.len == b.key.len && self.text(a_key) == self.text(b.key) {
+                    self.dup = true;
+                    return Some(());
                 }
+                y = b.end as usize;
             }
+            x = next;
         }
         Some(())
     }
@@ -379,30 +382,78 @@ impl Parser<'_> {
     }
 }
 
+/// The position of the first `"`, `\\` or control character (which ends, escapes or
+/// invalidates a JSON string), eight bytes at a time: most strings of a record are short, where
+/// this beats a vectorised search that needs a second pass for control characters.
+#[inline]
+pub(crate) fn string_stop(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(w);
+        // A byte is flagged when it is zero after the xor (a quote or a backslash) or below 0x20;
+        // the lowest flag is exact (borrows only ever flag bytes above a true match).
+        let q = x ^ (ONES * u64::from(b'"'));
+        let e = x ^ (ONES * u64::from(b'\\'));
+        let m = (q.wrapping_sub(ONES) & !q) | (e.wrapping_sub(ONES) & !e) | (x.wrapping_sub(ONES * 0x20) & !x);
+        let m = m & HIGH;
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b.get(i..)?.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).map(|k| i + k)
+}
+
+/// Buffers a caller keeps across records so parsing one does not allocate them anew.
+#[derive(Default)]
+pub struct Scratch {
+    nodes: Vec<Node>,
+}
+
+/// Parses the object at the start of `text` (after whitespace) into `nodes`; returns where it
+/// ends and the unescaped side buffer. `None` when `serde_json` must decide (or, for a prefix,
+/// when the object does not end within `text`). UTF-8 is not checked here.
+fn parse_object(text: &[u8], nodes: &mut Vec<Node>) -> Option<(usize, String)> {
+    if text.len() >= (ESC as usize) {
+        return None;
+    }
+    nodes.clear();
+    let mut p = Parser { b: text, i: 0, nodes: std::mem::take(nodes), esc: String::new(), dup: false };
+    p.ws();
+    let ok = p.peek() == Some(b'{') && p.value(Span::default(), 0).is_some() && !p.dup;
+    *nodes = p.nodes;
+    ok.then_some((p.i, p.esc))
+}
+
 /// Parses an object record; `None` when `serde_json` must decide.
-fn fast_parse(text: &[u8]) -> Option<(Vec<Node>, String)> {
-    if text.len() >= (ESC as usize) || std::str::from_utf8(text).is_err() {
+fn fast_parse(text: &str, scratch: &mut Scratch) -> Option<(Vec<Node>, String)> {
+    let (end, esc) = parse_object(text.as_bytes(), &mut scratch.nodes)?;
+    let rest = text.as_bytes().get(end..)?;
+    if !rest.iter().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
         return None;
     }
-    let mut p = Parser { b: text, i: 0, nodes: Vec::with_capacity(64), esc: String::new(), dup: false };
-    p.ws();
-    if p.peek()? != b'{' {
-        return None;
-    }
-    p.value(Span::default(), 0)?;
-    p.ws();
-    if p.i != text.len() || p.dup {
-        return None;
-    }
-    Some((p.nodes, p.esc))
+    Some((scratch.nodes.clone(), esc))
 }
 
 impl Record {
     /// Parses one record's JSON text.
     pub fn parse(text: Vec<u8>) -> Result<Record, RecordError> {
-        if let Some((nodes, esc)) = fast_parse(&text) {
-            return Ok(Record::build(text, nodes, esc));
-        }
+        Record::parse_with(text, &mut Scratch::default())
+    }
+
+    /// [`Record::parse`] with buffers the caller keeps across records.
+    pub fn parse_with(text: Vec<u8>, scratch: &mut Scratch) -> Result<Record, RecordError> {
+        let text = match String::from_utf8(text) {
+            Ok(t) => match fast_parse(&t, scratch) {
+                Some((nodes, esc)) => return Ok(Record::build(t, nodes, esc)),
+                None => t.into_bytes(),
+            },
+            Err(e) => e.into_bytes(),
+        };
         match serde_json::from_slice::<Value>(&text) {
             Ok(v @ Value::Object(_)) => Ok(Record::new(v)),
             Ok(_) => Err(RecordError::NotObject),
@@ -412,18 +463,28 @@ impl Record {
 
     /// A record from a parsed value (an object; anything else is an empty record).
     pub fn new(v: Value) -> Record {
-        let text = serde_json::to_vec(&v).unwrap_or_default();
-        match fast_parse(&text) {
+        let text = serde_json::to_string(&v).unwrap_or_default();
+        match fast_parse(&text, &mut Scratch::default()) {
             Some((nodes, esc)) => Record::build(text, nodes, esc),
             None => {
-                let text = b"{}".to_vec();
+                let text = "{}".to_string();
                 let nodes = vec![Node { key: Span::default(), val: Span { off: 0, len: 2 }, end: 1, kind: Kind::Obj }];
                 Record::build(text, nodes, String::new())
             }
         }
     }
 
-    fn build(text: Vec<u8>, nodes: Vec<Node>, esc: String) -> Record {
+    /// Parses the object record at the start of `buf` (a reader's buffer, where more records
+    /// follow) in place, copying only its own text; returns the record and its length in bytes.
+    /// `None` when the record does not end within `buf`, or is anything the fast parser does not
+    /// take (the caller then finds its end and parses it with [`Record::parse_with`]).
+    pub fn parse_prefix(buf: &[u8], scratch: &mut Scratch) -> Option<(Record, usize)> {
+        let (end, esc) = parse_object(buf, &mut scratch.nodes)?;
+        let text = std::str::from_utf8(buf.get(..end)?).ok()?;
+        Some((Record::build(text.to_string(), scratch.nodes.clone(), esc), end))
+    }
+
+    fn build(text: String, nodes: Vec<Node>, esc: String) -> Record {
         let mut r = Record { text, esc, nodes, hot: NO_HOT, req_value: OnceCell::new(), time: 0 };
         let mut hot = NO_HOT;
         let mut i = 1;
@@ -458,18 +519,19 @@ impl Record {
 
     #[inline]
     fn bytes(&self, s: Span) -> &[u8] {
-        if s.off & ESC != 0 {
-            let o = (s.off & !ESC) as usize;
-            self.esc.as_bytes().get(o..o + s.len as usize).unwrap_or(&[])
-        } else {
-            self.text.get(s.off as usize..(s.off + s.len) as usize).unwrap_or(&[])
-        }
+        self.str_of(s).as_bytes()
     }
 
     #[inline]
     fn str_of(&self, s: Span) -> &str {
-        // Spans start and end at ASCII quotes of validated UTF-8 (or in a `String`).
-        std::str::from_utf8(self.bytes(s)).unwrap_or("")
+        // Spans start and end at ASCII quotes, brackets or number bounds of the text (or of
+        // whole characters pushed to the side buffer), so slicing needs no UTF-8 check.
+        if s.off & ESC != 0 {
+            let o = (s.off & !ESC) as usize;
+            self.esc.get(o..o + s.len as usize).unwrap_or("")
+        } else {
+            self.text.get(s.off as usize..(s.off + s.len) as usize).unwrap_or("")
+        }
     }
 
     /// The string at node `i`, if it is one.
@@ -519,7 +581,7 @@ impl Record {
 
     /// The record's JSON text.
     pub fn text(&self) -> &[u8] {
-        &self.text
+        self.text.as_bytes()
     }
 
     /// A string at a path of object keys.
@@ -546,7 +608,7 @@ impl Record {
 
     /// The whole record as a `serde_json::Value`.
     pub fn to_value(&self) -> Value {
-        serde_json::from_slice(&self.text).unwrap_or(Value::Null)
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
     }
 
     #[inline]
@@ -941,11 +1003,36 @@ pub fn parse_time(s: &str) -> Option<i64> {
 
 pub use mlguard_iam::days_from_civil;
 
-/// Formats Unix seconds as `YYYY-MM-DDTHH:MM:SSZ`.
-pub fn format_time(t: i64) -> String {
-    let days = t.div_euclid(86_400);
+/// Appends [`format_time`]'s text without going through `format!`.
+pub fn write_time(t: i64, out: &mut Vec<u8>) {
+    let (y, m, d) = civil(t.div_euclid(86_400));
     let secs = t.rem_euclid(86_400);
-    // civil_from_days, same source as above.
+    if !(0..=9999).contains(&y) {
+        out.extend_from_slice(format_time_wide(t).as_bytes());
+        return;
+    }
+    let two = |v: i64, out: &mut Vec<u8>| {
+        out.push(b'0' + (v / 10 % 10) as u8);
+        out.push(b'0' + (v % 10) as u8);
+    };
+    two(y / 100, out);
+    two(y % 100, out);
+    out.push(b'-');
+    two(m, out);
+    out.push(b'-');
+    two(d, out);
+    out.push(b'T');
+    two(secs / 3600, out);
+    out.push(b':');
+    two(secs / 60 % 60, out);
+    out.push(b':');
+    two(secs % 60, out);
+    out.push(b'Z');
+}
+
+/// Year, month and day of a day count since the Unix epoch.
+fn civil(days: i64) -> (i64, i64, i64) {
+    // civil_from_days, same source as `days_from_civil`.
     let z = days + 719_468;
     let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
     let doe = z - era * 146_097;
@@ -955,13 +1042,27 @@ pub fn format_time(t: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// Formats Unix seconds as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn format_time(t: i64) -> String {
+    let mut v = Vec::with_capacity(20);
+    write_time(t, &mut v);
+    String::from_utf8(v).unwrap_or_default()
+}
+
+/// [`format_time`] through `format!`, for years outside 0–9999.
+fn format_time_wide(t: i64) -> String {
+    let (y, m, d) = civil(t.div_euclid(86_400));
+    let secs = t.rem_euclid(86_400);
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
 /// Whether `serde_json`'s `Map`, and so rsigma's `JsonEvent`, orders an object's keys (the
 /// default) or keeps them in document order (its `preserve_order` feature, which any crate in
 /// the build can turn on: Cedar does). A whole object read from a record follows the same rule.
-fn json_maps_sorted() -> bool {
+pub(crate) fn json_maps_sorted() -> bool {
     static SORTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *SORTED.get_or_init(|| {
         serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(r#"{"b":0,"a":0}"#).map(|m| m.keys().next().map(String::as_str) == Some("a")).unwrap_or(true)
@@ -980,6 +1081,28 @@ mod tests {
         assert_eq!(format_time(t), "2024-02-29T13:45:07Z");
         assert_eq!(parse_time("2019-01-01T00:00:00.123Z"), Some(1_546_300_800));
         assert_eq!(parse_time("yesterday"), None);
+        for t in [0, -1, 1_709_214_307, -62_167_219_200, -62_167_219_201, 253_402_300_799, 253_402_300_800, i64::MIN / 2, i64::MAX / 2] {
+            assert_eq!(format_time(t), format_time_wide(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn string_stop_finds_the_first_quote_backslash_or_control() {
+        let naive = |b: &[u8]| b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for len in 0..40 {
+            for _ in 0..400 {
+                let b: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        [b'a', b'"', b'\\', 0x1f, 0x20, 0x00, 0x7f, 0x80, 0xff, 0x21, 0x5b, 0x5d, b'\n'][(x % 13) as usize]
+                    })
+                    .collect();
+                assert_eq!(string_stop(&b), naive(&b), "{b:?}");
+            }
+        }
     }
 
     #[test]
