@@ -32,22 +32,36 @@ pub struct SigmaMeta {
     /// Built once: the remediation and references every finding of this rule carries.
     pub remediation: String,
     pub finding_refs: Vec<Reference>,
+    /// The constant parts of a finding's JSON (see [`write_finding_json`]).
+    json: FindingJson,
+}
+
+/// A Sigma finding's JSON text, as `serde_json` writes its [`Finding`], cut where the parts
+/// that depend on the record go.
+#[derive(Debug, Clone, Default)]
+struct FindingJson {
+    /// `{"rule_id":…,"severity":…,"title":"` and the escaped rule title, the string left open.
+    head: String,
+    /// The trimmed description as a JSON string.
+    description: String,
+    /// `,"sigma_rule":…,"mitre_attack":[…]},"remediation":…,"references":[…]}`
+    tail: String,
 }
 
 /// A set of compiled Sigma rules.
 pub struct SigmaSet {
     engine: Engine,
     /// By Sigma rule id (or title when a rule has no id).
-    meta: HashMap<String, SigmaMeta>,
-    /// Position in `engine.rules()` → key of `meta`.
-    keys: Vec<String>,
+    meta: HashMap<String, usize>,
+    /// Position in `engine.rules()` → its metadata.
+    list: Vec<SigmaMeta>,
     index: RuleIndex,
     pub loaded: usize,
 }
 
 impl Default for SigmaSet {
     fn default() -> Self {
-        SigmaSet { engine: Engine::new(), meta: HashMap::new(), keys: Vec::new(), index: RuleIndex::default(), loaded: 0 }
+        SigmaSet { engine: Engine::new(), meta: HashMap::new(), list: Vec::new(), index: RuleIndex::default(), loaded: 0 }
     }
 }
 
@@ -253,11 +267,10 @@ impl SigmaSet {
                 diags.push(Diagnostic::error(file, "", format!("Sigma rule `{}` cannot be compiled: {e}", rule.title)));
                 continue;
             }
-            if self.engine.rule_count() != idx + 1 || self.keys.len() != idx {
+            if self.engine.rule_count() != idx + 1 || self.list.len() != idx {
                 diags.push(Diagnostic::error(file, "", format!("Sigma rule `{}` was not added", rule.title)));
                 continue;
             }
-            self.keys.push(key.clone());
             self.index.add(rule, idx);
             let finding_id = if many { format!("SIGMA-{stem}-{}", i + 1) } else { format!("SIGMA-{stem}") };
             let techniques = rule.tags.iter().filter_map(|t| t.strip_prefix("attack.t")).map(|t| format!("T{}", t.to_ascii_uppercase())).collect();
@@ -268,9 +281,8 @@ impl SigmaSet {
             };
             let mut finding_refs = vec![Reference { title: format!("SigmaHQ rule `{}`", rule.title), url: file.to_string() }];
             finding_refs.extend(rule.references.iter().map(|u| Reference { title: "Sigma rule reference".to_string(), url: u.clone() }));
-            self.meta.insert(
-                key,
-                SigmaMeta {
+            self.meta.insert(key, idx);
+            let mut meta = SigmaMeta {
                     remediation,
                     finding_refs,
                     finding_id,
@@ -281,8 +293,10 @@ impl SigmaSet {
                     techniques,
                     references: rule.references.clone(),
                     falsepositives: rule.falsepositives.clone(),
-                },
-            );
+                    json: FindingJson::default(),
+                };
+            meta.json = FindingJson::of(&meta);
+            self.list.push(meta);
             self.loaded += 1;
         }
         diags
@@ -303,7 +317,7 @@ impl SigmaSet {
             return;
         }
         if !self.index.candidates(rec, buf) {
-            out.extend(self.engine.evaluate(rec).iter().filter_map(|r| self.meta.get(r.header.rule_id.as_deref().unwrap_or(&r.header.rule_title))));
+            out.extend(self.engine.evaluate(rec).iter().filter_map(|r| self.meta.get(r.header.rule_id.as_deref().unwrap_or(&r.header.rule_title)).and_then(|&i| self.list.get(i))));
             return;
         }
         buf.sort_unstable();
@@ -311,7 +325,7 @@ impl SigmaSet {
         for &i in buf.iter() {
             if let Some(rule) = rules.get(i) {
                 if rsigma_eval::evaluate_rule(rule, rec).is_some() {
-                    if let Some(m) = self.keys.get(i).and_then(|k| self.meta.get(k)) {
+                    if let Some(m) = self.list.get(i) {
                         out.push(m);
                     }
                 }
@@ -332,7 +346,7 @@ impl SigmaSet {
 
     /// Every loaded rule, in no particular order.
     pub fn rules(&self) -> impl Iterator<Item = &SigmaMeta> {
-        self.meta.values()
+        self.list.iter()
     }
 }
 
@@ -361,4 +375,101 @@ pub fn finding(meta: &SigmaMeta, rec: &Record) -> Finding {
     f.remediation = meta.remediation.clone();
     f.references = meta.finding_refs.clone();
     f
+}
+
+impl FindingJson {
+    fn of(meta: &SigmaMeta) -> FindingJson {
+        let mut head = format!("{{\"rule_id\":{},\"severity\":{},\"title\":", q(&meta.finding_id), q(&meta.severity));
+        head.push_str(q(&meta.title).strip_suffix('"').unwrap_or(""));
+        let tail = format!(
+            ",\"sigma_rule\":{},\"mitre_attack\":{}}},\"remediation\":{},\"references\":{}}}",
+            q(&meta.title),
+            q(&meta.techniques),
+            q(&meta.remediation),
+            q(&meta.finding_refs)
+        );
+        FindingJson { head, description: q(meta.description.trim()), tail }
+    }
+}
+
+/// A value as `serde_json` writes it (compact).
+fn q<T: serde::Serialize + ?Sized>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// Appends `s` escaped as `serde_json` escapes string contents (`"`, `\\` and control
+/// characters; everything else as is).
+pub(crate) fn escape_into(s: &str, out: &mut Vec<u8>) {
+    let mut rest = s.as_bytes();
+    while let Some(k) = crate::record::string_stop(rest) {
+        let (run, tail) = rest.split_at(k);
+        out.extend_from_slice(run);
+        let Some((&c, tail)) = tail.split_first() else {
+            rest = tail;
+            break;
+        };
+        match c {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(c >> 4)]);
+                out.push(HEX[usize::from(c & 15)]);
+            }
+        }
+        rest = tail;
+    }
+    out.extend_from_slice(rest);
+}
+
+fn quoted_into(s: &str, out: &mut Vec<u8>) {
+    out.push(b'"');
+    escape_into(s, out);
+    out.push(b'"');
+}
+
+/// Appends one JSON line: exactly what `serde_json` writes for the [`Finding`] that
+/// `Detector` builds for a Sigma match (see `tests/sigma_rules.rs`), without building it.
+/// Only valid while `serde_json` keeps maps in insertion order (its `preserve_order` feature,
+/// which the workspace turns on); `Detector` checks that before using it.
+pub(crate) fn write_finding_json(meta: &SigmaMeta, rec: &Record, out: &mut Vec<u8>) {
+    let actor = rec.actor();
+    let name = rec.event_name();
+    let id = rec.event_id();
+    let j = &meta.json;
+    out.extend_from_slice(j.head.as_bytes());
+    out.extend_from_slice(b" (");
+    escape_into(name, out);
+    out.extend_from_slice(b" by ");
+    escape_into(actor, out);
+    out.extend_from_slice(b")\",\"resource_id\":");
+    quoted_into(actor, out);
+    out.extend_from_slice(if rec.identity_type() == "AssumedRole" { b",\"resource_type\":\"AwsIamRole\",\"account\":" } else { b",\"resource_type\":\"AwsIamUser\",\"account\":" });
+    quoted_into(rec.account(), out);
+    out.extend_from_slice(b",\"region\":");
+    quoted_into(rec.region(), out);
+    out.extend_from_slice(b",\"description\":");
+    out.extend_from_slice(j.description.as_bytes());
+    out.extend_from_slice(b",\"evidence\":{\"event_ids\":[");
+    quoted_into(id, out);
+    out.extend_from_slice(b"],\"events\":[{\"event_id\":");
+    quoted_into(id, out);
+    out.extend_from_slice(b",\"time\":\"");
+    crate::record::write_time(rec.time, out);
+    out.extend_from_slice(b"\",\"event_name\":");
+    quoted_into(name, out);
+    out.extend_from_slice(b",\"actor\":");
+    quoted_into(actor, out);
+    out.extend_from_slice(b",\"source_ip\":");
+    quoted_into(rec.source_ip(), out);
+    out.extend_from_slice(b"}],\"principal\":");
+    quoted_into(rec.principal(), out);
+    out.extend_from_slice(j.tail.as_bytes());
+    out.push(b'\n');
 }
