@@ -103,6 +103,7 @@ pub enum Item {
 }
 
 /// What a top-level object turned out to be.
+#[allow(clippy::large_enum_variant, reason = "returned once per top-level object and matched at once; boxing would allocate per record")]
 enum TopObject {
     /// One record (or a problem).
     Item(Parsed),

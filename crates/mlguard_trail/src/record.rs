@@ -91,6 +91,9 @@ pub struct Record {
     esc: String,
     nodes: Vec<Node>,
     hot: Hot,
+    /// Whether a top-level member name contains `.`, `[` or `\\` (which a field path can name
+    /// only by its flat-key rule).
+    odd_keys: bool,
     /// `requestParameters` as a `serde_json::Value`, built on first use by [`Record::req`].
     req_value: OnceCell<Option<Value>>,
     /// Seconds since the Unix epoch, from `eventTime`; 0 when absent or unparseable.
@@ -485,7 +488,7 @@ impl Record {
     }
 
     fn build(text: String, nodes: Vec<Node>, esc: String) -> Record {
-        let mut r = Record { text, esc, nodes, hot: NO_HOT, req_value: OnceCell::new(), time: 0 };
+        let mut r = Record { text, esc, nodes, hot: NO_HOT, odd_keys: false, req_value: OnceCell::new(), time: 0 };
         let mut hot = NO_HOT;
         let mut i = 1;
         let end = r.nodes.first().map(|n| n.end).unwrap_or(0) as usize;
@@ -504,7 +507,8 @@ impl Record {
                 b"recipientAccountId" => &mut hot.recipient,
                 b"userIdentity" => &mut hot.identity,
                 b"requestParameters" => &mut hot.request,
-                _ => {
+                other => {
+                    r.odd_keys |= path_special(other);
                     i = n.end as usize;
                     continue;
                 }
@@ -539,6 +543,28 @@ impl Record {
     fn node_str(&self, i: u32) -> Option<&str> {
         let n = self.nodes.get(i as usize)?;
         (n.kind == Kind::Str).then(|| self.str_of(n.val))
+    }
+
+    /// The top-level member `key`: the members located at parse time without a search.
+    #[inline]
+    fn top(&self, key: &str) -> Option<u32> {
+        let h = &self.hot;
+        let i = match key {
+            "eventName" => h.event_name,
+            "eventSource" => h.event_source,
+            "eventID" => h.event_id,
+            "eventTime" => h.event_time,
+            "eventType" => h.event_type,
+            "errorCode" => h.error_code,
+            "awsRegion" => h.region,
+            "sourceIPAddress" => h.source_ip,
+            "userAgent" => h.user_agent,
+            "recipientAccountId" => h.recipient,
+            "userIdentity" => h.identity,
+            "requestParameters" => h.request,
+            _ => return self.child(0, key),
+        };
+        (i != NONE).then_some(i)
     }
 
     /// The member `key` of object node `obj`.
@@ -826,6 +852,12 @@ fn number(text: &[u8]) -> EventValue<'static> {
     }
 }
 
+/// Whether a name or path contains `.`, `[` or `\\`.
+#[inline]
+fn path_special(b: &[u8]) -> bool {
+    b.iter().any(|&c| c == b'.' || c == b'[' || c == b'\\')
+}
+
 /// Maximum nesting that `rsigma_eval`'s JSON walks follow.
 const WALK_DEPTH: usize = 64;
 
@@ -895,18 +927,22 @@ fn path_root_key(path: &str) -> Option<Cow<'_, str>> {
 
 impl Event for Record {
     fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
-        if let Some(i) = self.child(0, path) {
-            return Some(self.event_value(i));
+        let special = path_special(path.as_bytes());
+        // A path with `.`, `[` or `\\` can only be a flat key when some top-level name has one.
+        if !special || self.odd_keys {
+            if let Some(i) = self.top(path) {
+                return Some(self.event_value(i));
+            }
         }
-        if path.contains(['.', '[', '\\']) {
-            if !path.contains(['[', '\\']) {
+        if special {
+            if !path.bytes().any(|b| b == b'[' || b == b'\\') {
                 // Plain `a.b.c` through objects only: no allocation. A path that meets an array
                 // (which fans out) takes the general walk below.
                 let mut cur = 0u32;
                 let mut through_objects = true;
                 for seg in path.split('.') {
                     match self.nodes.get(cur as usize).map(|n| n.kind) {
-                        Some(Kind::Obj) => cur = self.child(cur, seg)?,
+                        Some(Kind::Obj) => cur = if cur == 0 { self.top(seg)? } else { self.child(cur, seg)? },
                         Some(Kind::Arr) => {
                             through_objects = false;
                             break;

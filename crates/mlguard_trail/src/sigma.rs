@@ -10,6 +10,7 @@
 
 use crate::record::Record;
 use mlguard_core::{Diagnostic, Finding, Reference, Severity};
+use rsigma_eval::event::{Event, EventValue};
 use rsigma_eval::Engine;
 use crate::fast::FastMap;
 use rsigma_parser::{ConditionExpr, Detection, DetectionItem, Quantifier, SigmaValue, StringPart};
@@ -76,11 +77,40 @@ impl Default for SigmaSet {
 /// leave a rule unconstrained. A record whose `eventName` or `eventSource` is not a plain
 /// ASCII string is evaluated against every rule. `tests/sigma_rules.rs` compares this with
 /// evaluating every rule on every event of the Stratus, Panther and synthetic records.
+///
+/// A rule evaluated always is gated the same way on another field when its condition forces
+/// that field to one of some literals (`userAgent: TruffleHog`, `userIdentity.type: Root`): it is
+/// skipped for a record where the field (read as the Sigma engine reads it) is an ASCII string
+/// equal to none of them, and evaluated otherwise.
 #[derive(Default)]
 struct RuleIndex {
     by_name: FastMap<String, Vec<usize>>,
     by_source: FastMap<String, Vec<usize>>,
-    always: Vec<usize>,
+    always: Vec<(usize, Option<Gate>)>,
+}
+
+/// A field and the (ASCII-lowercased) literals one of which it must equal.
+struct Gate {
+    field: String,
+    values: BTreeSet<String>,
+}
+
+/// Names of the fields that detection items compare without modifiers.
+fn plain_fields(d: &Detection, out: &mut BTreeSet<String>) {
+    match d {
+        Detection::AllOf(items) => out.extend(items.iter().filter(|i| i.field.modifiers.is_empty()).filter_map(|i| i.field.name.clone())),
+        Detection::AnyOf(ds) => ds.iter().for_each(|x| plain_fields(x, out)),
+        _ => {}
+    }
+}
+
+/// The field with the fewest forced literals, if any field has some.
+fn gate(rule: &rsigma_parser::SigmaRule) -> Option<Gate> {
+    let mut fields = BTreeSet::new();
+    for d in rule.detection.named.values() {
+        plain_fields(d, &mut fields);
+    }
+    fields.into_iter().filter_map(|f| required(rule, &f).map(|values| Gate { field: f, values })).min_by_key(|g| g.values.len())
 }
 
 /// Literals one of which `field` must equal for the rule to match; `None` when unconstrained.
@@ -173,7 +203,7 @@ impl RuleIndex {
                 self.by_source.entry(s).or_default().push(idx);
             }
         } else {
-            self.always.push(idx);
+            self.always.push((idx, gate(rule)));
         }
     }
 
@@ -181,7 +211,18 @@ impl RuleIndex {
     fn candidates(&self, rec: &Record, buf: &mut Vec<usize>) -> bool {
         let (Some(name), Some(source)) = (rec.plain_ascii("eventName"), rec.plain_ascii("eventSource")) else { return false };
         buf.clear();
-        buf.extend_from_slice(&self.always);
+        for (i, g) in &self.always {
+            if let Some(g) = g {
+                if let Some(EventValue::Str(v)) = rec.get_field(&g.field) {
+                    // The literals are lowercase ASCII: for an ASCII value this is set membership
+                    // of its lowercase form.
+                    if v.is_ascii() && !g.values.iter().any(|x| x.eq_ignore_ascii_case(&v)) {
+                        continue;
+                    }
+                }
+            }
+            buf.push(*i);
+        }
         let mut low = [0u8; 96];
         for (map, v) in [(&self.by_name, name), (&self.by_source, source)] {
             if map.is_empty() {
@@ -337,6 +378,11 @@ impl SigmaSet {
     pub fn index_sizes(&self) -> (usize, usize, usize) {
         let distinct = |m: &FastMap<String, Vec<usize>>| m.values().flatten().collect::<BTreeSet<_>>().len();
         (distinct(&self.index.by_name), distinct(&self.index.by_source), self.index.always.len())
+    }
+
+    /// The fields that gate rules evaluated always (see [`RuleIndex`]), by rule title.
+    pub fn gates(&self) -> Vec<(String, String)> {
+        self.index.always.iter().filter_map(|(i, g)| Some((self.list.get(*i)?.title.clone(), g.as_ref()?.field.clone()))).collect()
     }
 
     /// The compiled rules, for comparisons with a full scan.

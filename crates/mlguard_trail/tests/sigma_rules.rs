@@ -180,6 +180,10 @@ fn most_of_the_57_rules_are_indexed() {
     assert_eq!(names + sources + always, 57);
     eprintln!("Sigma rules filed under event names: {names}, event sources: {sources}, always evaluated: {always}");
     assert!(names + sources >= 40, "{names} {sources} {always}");
+    // Rules evaluated always are gated on another field their condition forces, where one does.
+    let gates = sigma().gates();
+    eprintln!("gated rules: {gates:?}");
+    assert!(gates.iter().any(|(t, f)| t == "AWS Root Credentials" && f == "userIdentity.type"), "{gates:?}");
 }
 
 /// `Detector::jsonl` writes byte for byte what serialising the `Finding`s of `take_findings`
