@@ -322,6 +322,9 @@ impl Parser<'_> {
             return Some(());
         }
         let first = self.nodes.len();
+        // One bit per member name, by a hash of it: a name whose bit is already set is compared
+        // with the earlier names (so a repeated name is always found, with few comparisons).
+        let mut names: u128 = 0;
         loop {
             self.ws();
             if self.peek()? != b'"' {
@@ -334,6 +337,20 @@ impl Parser<'_> {
             }
             self.i += 1;
             self.ws();
+            let bit = 1u128 << name_bucket(self.text(key));
+            if names & bit != 0 && !self.dup {
+                let me = self.nodes.len();
+                let mut x = first;
+                while x < me {
+                    let Some(n) = self.nodes.get(x) else { break };
+                    if n.key.len == key.len && self.text(n.key) == self.text(key) {
+                        self.dup = true;
+                        break;
+                    }
+                    x = n.end as usize;
+                }
+            }
+            names |= bit;
             self.value(key, depth + 1)?;
             self.ws();
             match self.peek()? {
@@ -346,20 +363,6 @@ impl Parser<'_> {
             }
         }
         let _ = at;
-        // The members are the nodes from `first`, each followed by its subtree.
-        let mut x = first;
-        while let Some(a) = self.nodes.get(x) {
-            let (a_key, next) = (a.key, a.end as usize);
-            let mut y = next;
-            while let Some(b) = self.nodes.get(y) {
-                if a_key.len == b.key.len && self.text(a_key) == self.text(b.key) {
-                    self.dup = true;
-                    return Some(());
-                }
-                y = b.end as usize;
-            }
-            x = next;
-        }
         Some(())
     }
 
@@ -383,6 +386,21 @@ impl Parser<'_> {
             }
         }
     }
+}
+
+/// A member name's bucket (0..128) for the repeated-name check: its length and first and last
+/// eight bytes, mixed.
+#[inline]
+fn name_bucket(name: &[u8]) -> u32 {
+    let word = |b: &[u8]| {
+        let mut w = [0u8; 8];
+        let n = b.len().min(8);
+        w[..n].copy_from_slice(&b[..n]);
+        u64::from_le_bytes(w)
+    };
+    let tail = name.len().saturating_sub(8);
+    let h = (word(name) ^ word(name.get(tail..).unwrap_or(&[])).rotate_left(29) ^ name.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (h >> 57) as u32
 }
 
 /// The position of the first `"`, `\\` or control character (which ends, escapes or
