@@ -363,9 +363,10 @@ impl SigmaSet {
         }
         buf.sort_unstable();
         let rules = self.engine.rules();
+        let mut selections = Vec::new();
         for &i in buf.iter() {
             if let Some(rule) = rules.get(i) {
-                if rsigma_eval::evaluate_rule(rule, rec).is_some() {
+                if rule_matches(rule, rec, &mut selections) {
                     if let Some(m) = self.list.get(i) {
                         out.push(m);
                     }
@@ -394,6 +395,16 @@ impl SigmaSet {
     pub fn rules(&self) -> impl Iterator<Item = &SigmaMeta> {
         self.list.iter()
     }
+}
+
+/// Whether `rule` matches: what `rsigma_eval::evaluate_rule(rule, rec).is_some()` says (any of
+/// its conditions holds), without building the match result that mlguard does not use (its
+/// title, id and tags cloned, and a second, detail-collecting pass over the condition).
+fn rule_matches(rule: &rsigma_eval::CompiledRule, rec: &Record, selections: &mut Vec<String>) -> bool {
+    rule.conditions.iter().any(|c| {
+        selections.clear();
+        rsigma_eval::compiler::eval_condition(c, &rule.detections, rec, selections)
+    })
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>, diags: &mut Vec<Diagnostic>) {
