@@ -578,6 +578,67 @@ mod tests {
         assert_eq!(v, vec![Ok(r#"$.Records[0] {"a":1}"#.to_string())]);
     }
 
+    /// `next_parsed` hands out the records and problems `next_item` does, in the same places,
+    /// whether a record lies within the read buffer or crosses its end, is malformed or repeats
+    /// a member name.
+    fn same_as_next_item(text: &[u8]) -> (usize, usize) {
+        let mut a = RecordStream::new(Box::new(io::Cursor::new(text.to_vec()))).unwrap();
+        let mut b = RecordStream::new(Box::new(io::Cursor::new(text.to_vec()))).unwrap();
+        let mut scratch = Scratch::default();
+        let (mut n, mut parsed, mut copied) = (0, 0, 0);
+        loop {
+            let (x, y) = (a.next_item(), b.next_parsed(&mut scratch));
+            match &y {
+                Some(Parsed::Record(_)) => parsed += 1,
+                Some(Parsed::Text { .. }) => copied += 1,
+                _ => {}
+            }
+            match (x, y) {
+                (None, None) => break,
+                (Some(Item::Record { bytes, index, .. }), Some(Parsed::Record(r))) => {
+                    assert_eq!(r.text(), &bytes[..], "record {index}");
+                    assert_eq!(Record::parse(bytes).map(|r| r.time).ok(), Some(r.time));
+                }
+                (Some(Item::Record { bytes, index, place }), Some(Parsed::Text { bytes: b2, index: i2, place: p2 })) => assert_eq!((bytes, index, place), (b2, i2, p2)),
+                (Some(Item::Problem { index, place, message, fatal }), Some(Parsed::Problem { index: i2, place: p2, message: m2, fatal: f2 })) => assert_eq!((index, place, message, fatal), (i2, p2, m2, f2)),
+                (x, y) => panic!("item {n}: {x:?} against {y:?}"),
+            }
+            assert_eq!((a.line, a.consumed, a.index), (b.line, b.consumed, b.index), "item {n}");
+            n += 1;
+        }
+        (parsed, copied)
+    }
+
+    #[test]
+    fn parsing_in_the_buffer_gives_what_copying_out_gives() {
+        let mut big = b"{\"Records\":[".to_vec();
+        for i in 0..6000 {
+            if i > 0 {
+                big.extend_from_slice(if i % 7 == 0 { b",\n " } else { b"," });
+            }
+            let rec = match i % 500 {
+                13 => format!("{{\"eventID\":\"{i}\",\"a\":1,\"a\":2}}"),
+                14 => format!("{{\"eventID\":\"{i}\",\"s\":\"q\\\"\\u00e9\\n\",\"n\":-1.5e3,\"t\":[true,false,null,{{}}]}}"),
+                15 => "[1]".to_string(),
+                16 => format!("{{\"eventID\":\"{i}\",\"bad\":01}}"),
+                _ => format!("{{\"eventID\":\"{i}\",\"eventTime\":\"2024-01-01T00:00:{:02}Z\",\"eventName\":\"GetObject\",\"userIdentity\":{{\"type\":\"AssumedRole\",\"arn\":\"arn:aws:sts::1:assumed-role/R/{i}\"}},\"pad\":\"{}\"}}", i % 60, "x".repeat(i % 97)),
+            };
+            big.extend_from_slice(rec.as_bytes());
+        }
+        big.extend_from_slice(b"]}\n[{\"a\":1}, 7, {\"b\":\n\"x\"}]\n{\"c\":3}\n");
+        let (parsed, copied) = same_as_next_item(&big);
+        // Most records are parsed in the buffer; those crossing its end (about 5 in 1.2 MB), the
+        // malformed ones and the JSON Lines are copied out.
+        assert!(parsed > 5900 && copied >= 20, "{parsed} {copied}");
+        // Truncated at many places, some inside a record that crosses the buffer's end.
+        for cut in [1, 20, 300, 262_143, 262_144, 262_150, 400_001, big.len() - 30] {
+            same_as_next_item(big.get(..cut).unwrap_or(&big));
+        }
+        for text in [&br#"{"Records":[{"a":1},{"b":"x]}"}]}"#[..], br#"[{"a":1},{"a":"#, br#"{"Records":[{"a":1}x]}"#, br#"[{"a":1},]"#, b"[{\"a\":\"\xff\"}]"] {
+            same_as_next_item(text);
+        }
+    }
+
     #[test]
     fn truncated_input_is_a_problem_with_index() {
         let v = items(br#"[{"a":1},{"a":"#);
