@@ -639,6 +639,22 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Mutated and truncated deliveries: both ways agree, and neither panics.
+        #[test]
+        fn parsing_in_the_buffer_agrees_on_mutated_input(edits in proptest::collection::vec((0usize..4096, proptest::prelude::any::<u8>()), 0..6), cut in 1usize..4096) {
+            let mut t = br#"{"Records":[{"eventID":"a","eventName":"GetObject","n":[1,-2.5e3,true,null],"o":{"k":"v\"\u00e9"}},{"eventID":"b","x":{}},{"eventID":"c","s":"abcdefghijklmnopqrstuvwxyz0123456789"}],"more":1}"#.to_vec();
+            for (i, b) in edits {
+                let n = t.len();
+                if let Some(x) = t.get_mut(i % n) {
+                    *x = b;
+                }
+            }
+            t.truncate(cut);
+            same_as_next_item(&t);
+        }
+    }
+
     #[test]
     fn truncated_input_is_a_problem_with_index() {
         let v = items(br#"[{"a":1},{"a":"#);
