@@ -945,7 +945,15 @@ fn path_root_key(path: &str) -> Option<Cow<'_, str>> {
 
 impl Event for Record {
     fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
-        let special = path_special(path.as_bytes());
+        let (mut dotted, mut bracketed) = (false, false);
+        for &c in path.as_bytes() {
+            match c {
+                b'.' => dotted = true,
+                b'[' | b'\\' => bracketed = true,
+                _ => {}
+            }
+        }
+        let special = dotted || bracketed;
         // A path with `.`, `[` or `\\` can only be a flat key when some top-level name has one.
         if !special || self.odd_keys {
             if let Some(i) = self.top(path) {
@@ -953,12 +961,18 @@ impl Event for Record {
             }
         }
         if special {
-            if !path.bytes().any(|b| b == b'[' || b == b'\\') {
+            if !bracketed {
                 // Plain `a.b.c` through objects only: no allocation. A path that meets an array
-                // (which fans out) takes the general walk below.
+                // (which fans out) takes the general walk below. Segments as `path.split('.')`.
                 let mut cur = 0u32;
                 let mut through_objects = true;
-                for seg in path.split('.') {
+                let mut rest = Some(path);
+                while let Some(r) = rest {
+                    let (seg, next) = match memchr::memchr(b'.', r.as_bytes()) {
+                        Some(k) => (r.get(..k).unwrap_or(""), r.get(k + 1..)),
+                        None => (r, None),
+                    };
+                    rest = next;
                     match self.nodes.get(cur as usize).map(|n| n.kind) {
                         Some(Kind::Obj) => cur = if cur == 0 { self.top(seg)? } else { self.child(cur, seg)? },
                         Some(Kind::Arr) => {
