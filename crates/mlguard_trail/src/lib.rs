@@ -117,7 +117,8 @@ pub struct Detector {
 /// anything done to it must have come after.
 pub const REORDER: usize = 4096;
 
-struct Pending(i64, u64, Record);
+/// Boxed, so the heap moves a pointer rather than the record when it reorders.
+struct Pending(i64, u64, Box<Record>);
 
 fn creates_identity(name: &str) -> bool {
     matches!(name, "CreateUser" | "CreateRole" | "CreateGroup" | "CreateNotebookInstance")
@@ -253,10 +254,10 @@ impl Detector {
         }
         self.seq += 1;
         let (t, k) = order_key(rec.time, rec.event_name(), self.seq);
-        self.pending.push(Pending(t, k, rec));
+        self.pending.push(Pending(t, k, Box::new(rec)));
         if self.pending.len() > REORDER {
             if let Some(Pending(_, _, r)) = self.pending.pop() {
-                self.analyse(r);
+                self.analyse(*r);
             }
         }
     }
@@ -384,7 +385,7 @@ impl Detector {
     /// Ends the run: closes open windows and hands back findings, counts and state to commit.
     pub fn finish(mut self) -> Outcome {
         while let Some(Pending(_, _, r)) = self.pending.pop() {
-            self.analyse(r);
+            self.analyse(*r);
         }
         let mut hits = Vec::new();
         self.base.finish(&self.base_opts, &mut hits);

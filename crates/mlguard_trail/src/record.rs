@@ -72,9 +72,11 @@ struct Hot {
     recipient: u32,
     identity: u32,
     request: u32,
+    /// `userIdentity.type`.
+    identity_type: u32,
 }
 
-const NO_HOT: Hot = Hot { event_name: NONE, event_source: NONE, event_id: NONE, event_time: NONE, event_type: NONE, error_code: NONE, region: NONE, source_ip: NONE, user_agent: NONE, recipient: NONE, identity: NONE, request: NONE };
+const NO_HOT: Hot = Hot { event_name: NONE, event_source: NONE, event_id: NONE, event_time: NONE, event_type: NONE, error_code: NONE, region: NONE, source_ip: NONE, user_agent: NONE, recipient: NONE, identity: NONE, request: NONE, identity_type: NONE };
 
 /// Why a record's text is not a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -534,6 +536,9 @@ impl Record {
             *slot = i as u32;
             i = n.end as usize;
         }
+        if hot.identity != NONE {
+            hot.identity_type = r.child(hot.identity, "type").unwrap_or(NONE);
+        }
         r.hot = hot;
         r.time = r.node_str(hot.event_time).and_then(parse_time).unwrap_or(0);
         r
@@ -721,7 +726,8 @@ impl Record {
     }
 
     pub fn identity_type(&self) -> &str {
-        self.identity_str(&["type"]).unwrap_or("")
+        // `identity_str(&["type"])`, located at parse time.
+        self.node_str(self.hot.identity_type).unwrap_or("")
     }
 
     /// The principal an action is attributed to: the session issuer's ARN for assumed roles
