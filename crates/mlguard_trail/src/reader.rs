@@ -14,6 +14,11 @@
 //! record is then parsed on its own, so a malformed record is reported with its index and
 //! skipped while the next ones are still read. A structural error (an unterminated string, a
 //! bracket that does not close) ends that input with a diagnostic naming the record index.
+//!
+//! [`RecordStream::next_parsed`] (what `Detector::process_input` uses) does the same, except that
+//! an element of a record array that lies whole in the read buffer is parsed there, in one pass,
+//! instead of being scanned for its end, copied out and then parsed; a record the fast parser does
+//! not take, or that crosses the buffer's end, is handed out as text as `next_item` would.
 
 use crate::record::{Record, Scratch};
 use mlguard_core::Diagnostic;
