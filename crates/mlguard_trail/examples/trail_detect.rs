@@ -1,8 +1,12 @@
-//! `mlguard detect PATHS --rules DIR [--state DIR] --format jsonl` without the rest of the binary:
-//! the same library calls and the same JSON Lines writing as `crates/mlguard/src/detect.rs`, for
-//! profiling `mlguard_trail` without building the binary's other layers.
+//! `mlguard detect PATHS --rules DIR [--state DIR] --format jsonl` without the rest of the binary,
+//! for profiling `mlguard_trail` without building the binary's other layers.
 //!
 //! `cargo run --release -p mlguard_trail --example trail_detect -- CORPUS [RULES_DIR] [STATE_DIR] > findings.jsonl`
+//!
+//! By default the findings are written with `Detector::jsonl`/`write_jsonl` (Sigma findings
+//! written straight from the record). With `TRAIL_VIA_FINDINGS=1` it makes the calls
+//! `crates/mlguard/src/detect.rs` makes today instead: `take_findings` after each file and one
+//! `serde_json::to_writer` per `Finding`. Both write the same bytes.
 
 use mlguard_trail::sigma::SigmaSet;
 use mlguard_trail::store::Store;
@@ -38,12 +42,20 @@ fn main() -> std::process::ExitCode {
         },
         None => Detector::new(opts),
     };
+    let via_findings = std::env::var_os("TRAIL_VIA_FINDINGS").is_some_and(|v| v == "1");
+    if !via_findings {
+        det.jsonl();
+    }
     let (inputs, mut diags) = reader::inputs(&[PathBuf::from(corpus)]);
     let mut w = std::io::BufWriter::new(std::io::stdout().lock());
     let mut n = 0u64;
     let t = std::time::Instant::now();
     for i in &inputs {
         det.process_input(i, &mut diags, &mut |_| {});
+        match det.write_jsonl(&mut w) {
+            Ok(k) => n += k,
+            Err(_) => return std::process::ExitCode::from(2),
+        }
         for f in det.take_findings() {
             if serde_json::to_writer(&mut w, &f).is_err() || w.write_all(b"\n").is_err() {
                 return std::process::ExitCode::from(2);
@@ -58,6 +70,10 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
+    if w.write_all(&out.jsonl).is_err() {
+        return std::process::ExitCode::from(2);
+    }
+    n += out.jsonl_lines;
     for f in &out.findings {
         if serde_json::to_writer(&mut w, f).is_err() || w.write_all(b"\n").is_err() {
             return std::process::ExitCode::from(2);

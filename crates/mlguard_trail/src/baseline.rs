@@ -94,6 +94,16 @@ fn network_into(ip: &str, out: &mut String) {
     out.push_str(ip);
 }
 
+/// An event source without its `.amazonaws.com` suffixes (what `trim_end_matches` gives, without
+/// its general substring search).
+pub(crate) fn service_of(source: &str) -> &str {
+    let mut s = source;
+    while let Some(t) = s.strip_suffix(".amazonaws.com") {
+        s = t;
+    }
+    s
+}
+
 /// Whether `source:name` is in a sensitive family for `CT-BASE-001`.
 pub fn sensitive(source: &str, name: &str) -> bool {
     let read = ["Get", "List", "Describe", "Head", "Lookup"].iter().any(|p| name.starts_with(p));
@@ -141,7 +151,7 @@ impl Baselines {
         let key = r.principal();
         let mut api = std::mem::take(&mut self.scratch_api);
         api.clear();
-        api.push_str(r.event_source().trim_end_matches(".amazonaws.com"));
+        api.push_str(service_of(r.event_source()));
         api.push(':');
         api.push_str(r.event_name());
         let mut net = std::mem::take(&mut self.scratch_net);
@@ -310,5 +320,15 @@ impl Hit {
     pub(crate) fn sev_pub(mut self, s: Severity) -> Hit {
         self.severity = s;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn service_of_trims_as_trim_end_matches() {
+        for s in ["iam.amazonaws.com", "x.amazonaws.com.amazonaws.com", ".amazonaws.com", "", "amazonaws.com", "s3.amazonaws.comx", "é.amazonaws.com"] {
+            assert_eq!(super::service_of(s), s.trim_end_matches(".amazonaws.com"), "{s}");
+        }
     }
 }

@@ -77,6 +77,10 @@ pub struct Outcome {
     pub new_seen: Vec<u64>,
     pub baselines: Baselines,
     pub sequences: SeqState,
+    /// With [`Detector::jsonl`]: the findings raised by `finish` (and not yet written), as JSON
+    /// Lines, instead of `findings`; and how many lines that is.
+    pub jsonl: Vec<u8>,
+    pub jsonl_lines: u64,
 }
 
 /// Runs all detections over records, in the order given.
@@ -92,9 +96,14 @@ pub struct Detector {
     /// (rule id, event id) of the findings raised: built-in hits, and Sigma matches of records without an `eventID`.
     emitted: HashSet<(String, String)>,
     findings: Vec<Finding>,
+    /// Findings as JSON Lines (see [`Detector::jsonl`]), when on.
+    jsonl: Option<Vec<u8>>,
+    jsonl_lines: u64,
     hits: Vec<Hit>,
     /// Candidate Sigma rules of the record being analysed (reused).
     sigma_buf: Vec<usize>,
+    /// The parser's buffers (reused).
+    scratch: record::Scratch,
     /// Records waiting to be analysed in time order (see [`REORDER`]).
     pending: BinaryHeap<Pending>,
     seq: u64,
@@ -108,7 +117,8 @@ pub struct Detector {
 /// anything done to it must have come after.
 pub const REORDER: usize = 4096;
 
-struct Pending(i64, u64, Record);
+/// Boxed, so the heap moves a pointer rather than the record when it reorders.
+struct Pending(i64, u64, Box<Record>);
 
 fn creates_identity(name: &str) -> bool {
     matches!(name, "CreateUser" | "CreateRole" | "CreateGroup" | "CreateNotebookInstance")
@@ -155,8 +165,11 @@ impl Detector {
             seen_run: FastSet::default(),
             emitted: HashSet::new(),
             findings: Vec::new(),
+            jsonl: None,
+            jsonl_lines: 0,
             hits: Vec::new(),
             sigma_buf: Vec::new(),
+            scratch: record::Scratch::default(),
             pending: BinaryHeap::new(),
             seq: 0,
             counts: Counts::default(),
@@ -174,22 +187,33 @@ impl Detector {
             }
         };
         let mut n = 0u64;
-        while let Some(item) = stream.next_item() {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        while let Some(item) = stream.next_parsed(&mut scratch) {
             match item {
-                reader::Item::Record { place, bytes, .. } => {
-                    self.process_text(bytes, &name, &place, diags);
+                reader::Parsed::Record(rec) => {
+                    self.process(rec);
                     n += 1;
                     if n.is_multiple_of(65_536) {
                         progress(stream.consumed);
                     }
                 }
-                reader::Item::Problem { place, message, fatal, .. } => {
+                reader::Parsed::Text { place, bytes, .. } => {
+                    self.scratch = std::mem::take(&mut scratch);
+                    self.process_text(bytes, &name, &place, diags);
+                    scratch = std::mem::take(&mut self.scratch);
+                    n += 1;
+                    if n.is_multiple_of(65_536) {
+                        progress(stream.consumed);
+                    }
+                }
+                reader::Parsed::Problem { place, message, fatal, .. } => {
                     self.counts.skipped += 1;
                     let msg = if fatal { format!("{message}; the rest of this input is skipped") } else { message };
                     diags.push(Diagnostic::warning(name.clone(), place, msg));
                 }
             }
         }
+        self.scratch = scratch;
         progress(stream.consumed);
     }
 
@@ -200,7 +224,7 @@ impl Detector {
 
     /// [`Detector::process_bytes`] for text the caller hands over.
     pub fn process_text(&mut self, bytes: Vec<u8>, file: &str, place: &str, diags: &mut Vec<Diagnostic>) {
-        match Record::parse(bytes) {
+        match Record::parse_with(bytes, &mut self.scratch) {
             Ok(r) => self.process(r),
             Err(RecordError::NotObject) => {
                 self.counts.skipped += 1;
@@ -230,25 +254,78 @@ impl Detector {
         }
         self.seq += 1;
         let (t, k) = order_key(rec.time, rec.event_name(), self.seq);
-        self.pending.push(Pending(t, k, rec));
+        self.pending.push(Pending(t, k, Box::new(rec)));
         if self.pending.len() > REORDER {
             if let Some(Pending(_, _, r)) = self.pending.pop() {
-                self.analyse(r);
+                self.analyse(*r);
             }
         }
     }
 
+    /// Hands findings over as JSON Lines instead of [`Finding`]s: each finding is written, as
+    /// `serde_json` writes a `Finding` followed by a newline, to a buffer that
+    /// [`Detector::write_jsonl`] empties (`take_findings` then returns nothing). Sigma findings,
+    /// most of the output when a rule matches many records, are written straight from the
+    /// record without building a `Finding`. The output is byte for byte the same as
+    /// serialising the findings `take_findings` would return, in the same order.
+    pub fn jsonl(&mut self) {
+        if self.jsonl.is_none() {
+            let mut buf = Vec::with_capacity(1 << 20);
+            for f in self.findings.drain(..) {
+                if serde_json::to_writer(&mut buf, &f).is_ok() {
+                    buf.push(b'\n');
+                    self.jsonl_lines += 1;
+                }
+            }
+            self.jsonl = Some(buf);
+        }
+    }
+
+    /// Writes the JSON Lines raised so far (see [`Detector::jsonl`]) and returns how many
+    /// findings that was.
+    pub fn write_jsonl(&mut self, w: &mut dyn std::io::Write) -> std::io::Result<u64> {
+        let n = std::mem::take(&mut self.jsonl_lines);
+        if let Some(buf) = self.jsonl.as_mut() {
+            w.write_all(buf)?;
+            buf.clear();
+        }
+        Ok(n)
+    }
+
+    fn emit(&mut self, f: Finding) {
+        match self.jsonl.as_mut() {
+            Some(buf) => {
+                if serde_json::to_writer(&mut *buf, &f).is_ok() {
+                    buf.push(b'\n');
+                    self.jsonl_lines += 1;
+                }
+            }
+            None => self.findings.push(f),
+        }
+    }
+
     fn analyse(&mut self, rec: Record) {
-        let before = self.findings.len();
+        let mut raised = 0usize;
         let mut cand = std::mem::take(&mut self.sigma_buf);
         let mut matched = Vec::new();
-        self.sigma.matches_into(&rec, &mut cand, &mut matched);
+        // A handle of its own, so the matched rules do not borrow `self`.
+        let sigma = Arc::clone(&self.sigma);
+        sigma.matches_into(&rec, &mut cand, &mut matched);
         self.sigma_buf = cand;
+        // Sigma findings written straight as JSON need `serde_json` to keep the evidence
+        // object's members in insertion order (its `preserve_order` feature).
+        let direct = self.jsonl.is_some() && !record::json_maps_sorted();
         for m in matched {
             // A record with an `eventID` is analysed once (see `process`), so only records
             // without one can repeat a (rule, event id) pair.
             let id = rec.event_id();
             if id.is_empty() && !self.emitted.insert((m.finding_id.clone(), String::new())) {
+                continue;
+            }
+            raised += 1;
+            if let (true, Some(buf)) = (direct, self.jsonl.as_mut()) {
+                sigma::write_finding_json(m, &rec, buf);
+                self.jsonl_lines += 1;
                 continue;
             }
             {
@@ -257,17 +334,19 @@ impl Detector {
                 let f = f.resource(rec.actor().to_string(), kind).location(rec.account().to_string(), rec.region().to_string());
                 let ev = builtin::EventRef::of(&rec);
                 let f = f.evidence(json!({"event_ids": [ev.event_id], "events": [ev], "principal": rec.principal(), "sigma_rule": m.title, "mitre_attack": m.techniques}));
-                self.findings.push(f);
+                self.emit(f);
             }
         }
         let mut hits = std::mem::take(&mut self.hits);
         self.builtin.process(&rec, &mut hits);
         self.base.process(&self.base_opts, &rec, &mut hits);
         for h in hits.drain(..) {
-            self.push_hit(h);
+            if self.push_hit(h) {
+                raised += 1;
+            }
         }
         self.hits = hits;
-        if self.findings.len() > before {
+        if raised > 0 {
             self.counts.matched += 1;
         }
         if self.counts.read.is_multiple_of(4096) {
@@ -275,10 +354,11 @@ impl Detector {
         }
     }
 
-    fn push_hit(&mut self, h: Hit) {
+    /// Raises a finding for a hit unless it repeats one; returns whether it did.
+    fn push_hit(&mut self, h: Hit) -> bool {
         let last = h.events.last().map(|e| e.event_id.clone()).unwrap_or_default();
         if !self.emitted.insert((h.rule.id.to_string(), last)) {
-            return;
+            return false;
         }
         let (gd, mitre) = rules::mapping(h.rule.id);
         let ids: Vec<&str> = h.events.iter().map(|e| e.event_id.as_str()).collect();
@@ -292,7 +372,8 @@ impl Detector {
             }
         }
         let f = Finding::from_rule(h.rule, h.title).severity(h.severity).resource(h.resource, h.resource_type).location(h.account, h.region).description(h.description).evidence(ev);
-        self.findings.push(f);
+        self.emit(f);
+        true
     }
 
     /// Hands over the findings raised so far (for writers that stream, such as JSON Lines),
@@ -304,14 +385,22 @@ impl Detector {
     /// Ends the run: closes open windows and hands back findings, counts and state to commit.
     pub fn finish(mut self) -> Outcome {
         while let Some(Pending(_, _, r)) = self.pending.pop() {
-            self.analyse(r);
+            self.analyse(*r);
         }
         let mut hits = Vec::new();
         self.base.finish(&self.base_opts, &mut hits);
         for h in hits {
             self.push_hit(h);
         }
-        Outcome { findings: self.findings, counts: self.counts, new_seen: self.seen_run.into_iter().collect(), baselines: self.base, sequences: self.builtin.state }
+        Outcome {
+            findings: self.findings,
+            counts: self.counts,
+            new_seen: self.seen_run.into_iter().collect(),
+            baselines: self.base,
+            sequences: self.builtin.state,
+            jsonl: self.jsonl.unwrap_or_default(),
+            jsonl_lines: self.jsonl_lines,
+        }
     }
 
     /// Finishes and commits the state (if a store was given) in one transaction.

@@ -14,7 +14,13 @@
 //! record is then parsed on its own, so a malformed record is reported with its index and
 //! skipped while the next ones are still read. A structural error (an unterminated string, a
 //! bracket that does not close) ends that input with a diagnostic naming the record index.
+//!
+//! [`RecordStream::next_parsed`] (what `Detector::process_input` uses) does the same, except that
+//! an element of a record array that lies whole in the read buffer is parsed there, in one pass,
+//! instead of being scanned for its end, copied out and then parsed; a record the fast parser does
+//! not take, or that crosses the buffer's end, is handed out as text as `next_item` would.
 
+use crate::record::{Record, Scratch};
 use mlguard_core::Diagnostic;
 use std::fs::File;
 use std::io::{self, Read};
@@ -101,6 +107,15 @@ pub enum Item {
     Problem { index: u64, place: String, message: String, fatal: bool },
 }
 
+/// What a top-level object turned out to be.
+#[allow(clippy::large_enum_variant, reason = "returned once per top-level object and matched at once; boxing would allocate per record")]
+enum TopObject {
+    /// One record (or a problem).
+    Item(Parsed),
+    /// A `{"Records":[...]}` wrapper: its array is read next.
+    Wrapper,
+}
+
 enum Mode {
     /// Between top-level values.
     Top,
@@ -109,6 +124,18 @@ enum Mode {
     /// Inside a `{"Records":...}` object after its array, reading remaining members.
     WrapperRest,
     Done,
+}
+
+/// What [`RecordStream::next_parsed`] hands out.
+#[derive(Debug)]
+pub enum Parsed {
+    /// A record parsed straight out of the read buffer.
+    Record(Record),
+    /// A record's text the fast parser did not take, or one that crossed the end of the buffer:
+    /// parse it with [`Record::parse_with`], which decides and names the problem.
+    Text { index: u64, place: String, bytes: Vec<u8> },
+    /// A problem at a place; `fatal` ends the input.
+    Problem { index: u64, place: String, message: String, fatal: bool },
 }
 
 /// Reads records one at a time from a byte stream. See the module documentation.
@@ -303,6 +330,10 @@ impl RecordStream {
         Item::Problem { index: self.index, place, message: message.into(), fatal }
     }
 
+    fn parsed_problem(&self, place: String, message: impl Into<String>) -> Parsed {
+        Parsed::Problem { index: self.index, place, message: message.into(), fatal: true }
+    }
+
     fn place(&self, records: bool) -> String {
         match &self.mode {
             Mode::Array { records: true, .. } => format!("$.Records[{}]", self.index),
@@ -314,8 +345,12 @@ impl RecordStream {
 
     /// The next record, a problem, or `None` at the end of the input.
     pub fn next_item(&mut self) -> Option<Item> {
-        match self.step() {
-            Ok(x) => x,
+        match self.step(None) {
+            Ok(Some(Parsed::Text { index, place, bytes })) => Some(Item::Record { index, place, bytes }),
+            Ok(Some(Parsed::Problem { index, place, message, fatal })) => Some(Item::Problem { index, place, message, fatal }),
+            // Not produced without a scratch buffer; kept whole if it were.
+            Ok(Some(Parsed::Record(r))) => Some(Item::Record { index: self.index.saturating_sub(1), place: String::new(), bytes: r.text().to_vec() }),
+            Ok(None) => None,
             Err(e) => {
                 self.mode = Mode::Done;
                 Some(self.problem(format!("record {}", self.index), format!("read error: {e}"), true))
@@ -323,13 +358,26 @@ impl RecordStream {
         }
     }
 
-    fn fatal(&mut self, place: String, message: impl Into<String>) -> Option<Item> {
-        let item = self.problem(place, message, true);
+    /// [`RecordStream::next_item`], parsing the elements of an array of records straight out of
+    /// the read buffer (no copy into a buffer of their own, no second scan for their end) when
+    /// they lie whole within it and the fast parser takes them; other records come as text.
+    pub fn next_parsed(&mut self, scratch: &mut Scratch) -> Option<Parsed> {
+        match self.step(Some(scratch)) {
+            Ok(x) => x,
+            Err(e) => {
+                self.mode = Mode::Done;
+                Some(Parsed::Problem { index: self.index, place: format!("record {}", self.index), message: format!("read error: {e}"), fatal: true })
+            }
+        }
+    }
+
+    fn fatal(&mut self, place: String, message: impl Into<String>) -> Option<Parsed> {
+        let item = self.parsed_problem(place, message);
         self.mode = Mode::Done;
         Some(item)
     }
 
-    fn step(&mut self) -> io::Result<Option<Item>> {
+    fn step(&mut self, mut scratch: Option<&mut Scratch>) -> io::Result<Option<Parsed>> {
         loop {
             match self.mode {
                 Mode::Done => return Ok(None),
@@ -343,7 +391,11 @@ impl RecordStream {
                             self.bump();
                             self.mode = Mode::Array { records: false, first: true };
                         }
-                        b'{' => return Ok(self.top_object()),
+                        b'{' => match self.top_object() {
+                            Some(TopObject::Item(x)) => return Ok(Some(x)),
+                            Some(TopObject::Wrapper) => continue,
+                            None => return Ok(None),
+                        },
                         b',' => self.bump(),
                         other => {
                             let place = format!("line {}", self.line);
@@ -373,6 +425,17 @@ impl RecordStream {
                         }
                     }
                     self.mode = Mode::Array { records, first: false };
+                    if let Some(sc) = scratch.as_deref_mut() {
+                        let buf = self.buf.get(self.pos..self.len).unwrap_or(&[]);
+                        if let Some((rec, n)) = Record::parse_prefix(buf, sc) {
+                            let lines = buf.get(..n).map(|b| memchr::memchr_iter(b'\n', b).count()).unwrap_or(0);
+                            self.line += lines as u64;
+                            self.pos += n;
+                            self.consumed += n as u64;
+                            self.index += 1;
+                            return Ok(Some(Parsed::Record(rec)));
+                        }
+                    }
                     let place = self.place(records);
                     let mut bytes = Vec::with_capacity(2048);
                     if let Err(m) = self.take_value(&mut bytes) {
@@ -380,7 +443,7 @@ impl RecordStream {
                     }
                     let index = self.index;
                     self.index += 1;
-                    return Ok(Some(Item::Record { index, place, bytes }));
+                    return Ok(Some(Parsed::Text { index, place, bytes }));
                 }
                 Mode::WrapperRest => {
                     // Remaining members of the wrapper object after `Records`.
@@ -430,7 +493,7 @@ impl RecordStream {
 
     /// A top-level object: either a `{"Records":[...]}` wrapper (switch to streaming its array)
     /// or one record (JSON Lines).
-    fn top_object(&mut self) -> Option<Item> {
+    fn top_object(&mut self) -> Option<TopObject> {
         let line = self.line;
         let place = format!("line {line}");
         let mut bytes = Vec::with_capacity(2048);
@@ -441,7 +504,7 @@ impl RecordStream {
         loop {
             let next = match self.skip_ws().map_err(io) {
                 Ok(n) => n,
-                Err(m) => return self.fatal(place, m),
+                Err(m) => return self.fatal(place, m).map(TopObject::Item),
             };
             match next {
                 Some(b'}') if first || bytes.last() != Some(&b',') => {
@@ -449,7 +512,7 @@ impl RecordStream {
                     self.bump();
                     let index = self.index;
                     self.index += 1;
-                    return Some(Item::Record { index, place, bytes });
+                    return Some(TopObject::Item(Parsed::Text { index, place, bytes }));
                 }
                 Some(b',') if !first => {
                     bytes.push(b',');
@@ -463,14 +526,14 @@ impl RecordStream {
                             bytes.truncate(before);
                             self.bump();
                             self.mode = Mode::Array { records: true, first: true };
-                            return self.next_item();
+                            return Some(TopObject::Wrapper);
                         }
                         Ok(_) => {}
-                        Err(m) => return self.fatal(place, m),
+                        Err(m) => return self.fatal(place, m).map(TopObject::Item),
                     }
                 }
-                Some(b) => return self.fatal(place, format!("expected `,` or `}}` in an object, found `{}`", b as char)),
-                None => return self.fatal(place, "unexpected end of input inside an object"),
+                Some(b) => return self.fatal(place, format!("expected `,` or `}}` in an object, found `{}`", b as char)).map(TopObject::Item),
+                None => return self.fatal(place, "unexpected end of input inside an object").map(TopObject::Item),
             }
         }
     }
@@ -518,6 +581,83 @@ mod tests {
         e.write_all(br#"{"Records":[{"a":1}]}"#).unwrap();
         let v = items(&e.finish().unwrap());
         assert_eq!(v, vec![Ok(r#"$.Records[0] {"a":1}"#.to_string())]);
+    }
+
+    /// `next_parsed` hands out the records and problems `next_item` does, in the same places,
+    /// whether a record lies within the read buffer or crosses its end, is malformed or repeats
+    /// a member name.
+    fn same_as_next_item(text: &[u8]) -> (usize, usize) {
+        let mut a = RecordStream::new(Box::new(io::Cursor::new(text.to_vec()))).unwrap();
+        let mut b = RecordStream::new(Box::new(io::Cursor::new(text.to_vec()))).unwrap();
+        let mut scratch = Scratch::default();
+        let (mut n, mut parsed, mut copied) = (0, 0, 0);
+        loop {
+            let (x, y) = (a.next_item(), b.next_parsed(&mut scratch));
+            match &y {
+                Some(Parsed::Record(_)) => parsed += 1,
+                Some(Parsed::Text { .. }) => copied += 1,
+                _ => {}
+            }
+            match (x, y) {
+                (None, None) => break,
+                (Some(Item::Record { bytes, index, .. }), Some(Parsed::Record(r))) => {
+                    assert_eq!(r.text(), &bytes[..], "record {index}");
+                    assert_eq!(Record::parse(bytes).map(|r| r.time).ok(), Some(r.time));
+                }
+                (Some(Item::Record { bytes, index, place }), Some(Parsed::Text { bytes: b2, index: i2, place: p2 })) => assert_eq!((bytes, index, place), (b2, i2, p2)),
+                (Some(Item::Problem { index, place, message, fatal }), Some(Parsed::Problem { index: i2, place: p2, message: m2, fatal: f2 })) => assert_eq!((index, place, message, fatal), (i2, p2, m2, f2)),
+                (x, y) => panic!("item {n}: {x:?} against {y:?}"),
+            }
+            assert_eq!((a.line, a.consumed, a.index), (b.line, b.consumed, b.index), "item {n}");
+            n += 1;
+        }
+        (parsed, copied)
+    }
+
+    #[test]
+    fn parsing_in_the_buffer_gives_what_copying_out_gives() {
+        let mut big = b"{\"Records\":[".to_vec();
+        for i in 0..6000 {
+            if i > 0 {
+                big.extend_from_slice(if i % 7 == 0 { b",\n " } else { b"," });
+            }
+            let rec = match i % 500 {
+                13 => format!("{{\"eventID\":\"{i}\",\"a\":1,\"a\":2}}"),
+                14 => format!("{{\"eventID\":\"{i}\",\"s\":\"q\\\"\\u00e9\\n\",\"n\":-1.5e3,\"t\":[true,false,null,{{}}]}}"),
+                15 => "[1]".to_string(),
+                16 => format!("{{\"eventID\":\"{i}\",\"bad\":01}}"),
+                _ => format!("{{\"eventID\":\"{i}\",\"eventTime\":\"2024-01-01T00:00:{:02}Z\",\"eventName\":\"GetObject\",\"userIdentity\":{{\"type\":\"AssumedRole\",\"arn\":\"arn:aws:sts::1:assumed-role/R/{i}\"}},\"pad\":\"{}\"}}", i % 60, "x".repeat(i % 97)),
+            };
+            big.extend_from_slice(rec.as_bytes());
+        }
+        big.extend_from_slice(b"]}\n[{\"a\":1}, 7, {\"b\":\n\"x\"}]\n{\"c\":3}\n");
+        let (parsed, copied) = same_as_next_item(&big);
+        // Most records are parsed in the buffer; those crossing its end (about 5 in 1.2 MB), the
+        // malformed ones and the JSON Lines are copied out.
+        assert!(parsed > 5900 && copied >= 20, "{parsed} {copied}");
+        // Truncated at many places, some inside a record that crosses the buffer's end.
+        for cut in [1, 20, 300, 262_143, 262_144, 262_150, 400_001, big.len() - 30] {
+            same_as_next_item(big.get(..cut).unwrap_or(&big));
+        }
+        for text in [&br#"{"Records":[{"a":1},{"b":"x]}"}]}"#[..], br#"[{"a":1},{"a":"#, br#"{"Records":[{"a":1}x]}"#, br#"[{"a":1},]"#, b"[{\"a\":\"\xff\"}]"] {
+            same_as_next_item(text);
+        }
+    }
+
+    proptest::proptest! {
+        /// Mutated and truncated deliveries: both ways agree, and neither panics.
+        #[test]
+        fn parsing_in_the_buffer_agrees_on_mutated_input(edits in proptest::collection::vec((0usize..4096, proptest::prelude::any::<u8>()), 0..6), cut in 1usize..4096) {
+            let mut t = br#"{"Records":[{"eventID":"a","eventName":"GetObject","n":[1,-2.5e3,true,null],"o":{"k":"v\"\u00e9"}},{"eventID":"b","x":{}},{"eventID":"c","s":"abcdefghijklmnopqrstuvwxyz0123456789"}],"more":1}"#.to_vec();
+            for (i, b) in edits {
+                let n = t.len();
+                if let Some(x) = t.get_mut(i % n) {
+                    *x = b;
+                }
+            }
+            t.truncate(cut);
+            same_as_next_item(&t);
+        }
     }
 
     #[test]

@@ -72,9 +72,11 @@ struct Hot {
     recipient: u32,
     identity: u32,
     request: u32,
+    /// `userIdentity.type`.
+    identity_type: u32,
 }
 
-const NO_HOT: Hot = Hot { event_name: NONE, event_source: NONE, event_id: NONE, event_time: NONE, event_type: NONE, error_code: NONE, region: NONE, source_ip: NONE, user_agent: NONE, recipient: NONE, identity: NONE, request: NONE };
+const NO_HOT: Hot = Hot { event_name: NONE, event_source: NONE, event_id: NONE, event_time: NONE, event_type: NONE, error_code: NONE, region: NONE, source_ip: NONE, user_agent: NONE, recipient: NONE, identity: NONE, request: NONE, identity_type: NONE };
 
 /// Why a record's text is not a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,10 +89,13 @@ pub enum RecordError {
 
 /// One CloudTrail record: its JSON text and an index of its values (see the module documentation).
 pub struct Record {
-    text: Vec<u8>,
+    text: String,
     esc: String,
     nodes: Vec<Node>,
     hot: Hot,
+    /// Whether a top-level member name contains `.`, `[` or `\\` (which a field path can name
+    /// only by its flat-key rule).
+    odd_keys: bool,
     /// `requestParameters` as a `serde_json::Value`, built on first use by [`Record::req`].
     req_value: OnceCell<Option<Value>>,
     /// Seconds since the Unix epoch, from `eventTime`; 0 when absent or unparseable.
@@ -99,7 +104,7 @@ pub struct Record {
 
 impl std::fmt::Debug for Record {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Record").field("text", &String::from_utf8_lossy(&self.text)).field("time", &self.time).finish()
+        f.debug_struct("Record").field("text", &self.text).field("time", &self.time).finish()
     }
 }
 
@@ -139,13 +144,13 @@ impl Parser<'_> {
         self.i += 1;
         let start = self.i;
         // Fast path: no escape.
-        let rest = self.b.get(self.i..)?;
-        let k = memchr::memchr2(b'"', b'\\', rest)?;
-        if rest.get(..k)?.iter().any(|&c| c < 0x20) {
+        let k = string_stop(self.b.get(self.i..)?)?;
+        self.i += k;
+        let stop = *self.b.get(self.i)?;
+        if stop < 0x20 {
             return None;
         }
-        self.i += k;
-        if self.b.get(self.i) == Some(&b'"') {
+        if stop == b'"' {
             let s = Span { off: start as u32, len: (self.i - start) as u32 };
             self.i += 1;
             return Some(s);
@@ -318,7 +323,10 @@ impl Parser<'_> {
             self.i += 1;
             return Some(());
         }
-        let mut keys: Vec<Span> = Vec::new();
+        let first = self.nodes.len();
+        // One bit per member name, by a hash of it: a name whose bit is already set is compared
+        // with the earlier names (so a repeated name is always found, with few comparisons).
+        let mut names: u128 = 0;
         loop {
             self.ws();
             if self.peek()? != b'"' {
@@ -331,7 +339,20 @@ impl Parser<'_> {
             }
             self.i += 1;
             self.ws();
-            keys.push(key);
+            let bit = 1u128 << name_bucket(self.text(key));
+            if names & bit != 0 && !self.dup {
+                let me = self.nodes.len();
+                let mut x = first;
+                while x < me {
+                    let Some(n) = self.nodes.get(x) else { break };
+                    if n.key.len == key.len && self.text(n.key) == self.text(key) {
+                        self.dup = true;
+                        break;
+                    }
+                    x = n.end as usize;
+                }
+            }
+            names |= bit;
             self.value(key, depth + 1)?;
             self.ws();
             match self.peek()? {
@@ -344,16 +365,6 @@ impl Parser<'_> {
             }
         }
         let _ = at;
-        if keys.len() > 1 {
-            'outer: for (x, a) in keys.iter().enumerate() {
-                for b in keys.iter().skip(x + 1) {
-                    if a.len == b.len && self.text(*a) == self.text(*b) {
-                        self.dup = true;
-                        break 'outer;
-                    }
-                }
-            }
-        }
         Some(())
     }
 
@@ -379,30 +390,93 @@ impl Parser<'_> {
     }
 }
 
+/// A member name's bucket (0..128) for the repeated-name check: its length and first and last
+/// eight bytes, mixed.
+#[inline]
+fn name_bucket(name: &[u8]) -> u32 {
+    let word = |b: &[u8]| {
+        let mut w = [0u8; 8];
+        let n = b.len().min(8);
+        w[..n].copy_from_slice(&b[..n]);
+        u64::from_le_bytes(w)
+    };
+    let tail = name.len().saturating_sub(8);
+    let h = (word(name) ^ word(name.get(tail..).unwrap_or(&[])).rotate_left(29) ^ name.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (h >> 57) as u32
+}
+
+/// The position of the first `"`, `\\` or control character (which ends, escapes or
+/// invalidates a JSON string), eight bytes at a time: most strings of a record are short, where
+/// this beats a vectorised search that needs a second pass for control characters.
+#[inline]
+pub(crate) fn string_stop(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(w);
+        // A byte is flagged when it is zero after the xor (a quote or a backslash) or below 0x20;
+        // the lowest flag is exact (borrows only ever flag bytes above a true match).
+        let q = x ^ (ONES * u64::from(b'"'));
+        let e = x ^ (ONES * u64::from(b'\\'));
+        let m = (q.wrapping_sub(ONES) & !q) | (e.wrapping_sub(ONES) & !e) | (x.wrapping_sub(ONES * 0x20) & !x);
+        let m = m & HIGH;
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b.get(i..)?.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20).map(|k| i + k)
+}
+
+/// Buffers a caller keeps across records so parsing one does not allocate them anew.
+#[derive(Default)]
+pub struct Scratch {
+    nodes: Vec<Node>,
+}
+
+/// Parses the object at the start of `text` (after whitespace) into `nodes`; returns where it
+/// ends and the unescaped side buffer. `None` when `serde_json` must decide (or, for a prefix,
+/// when the object does not end within `text`). UTF-8 is not checked here.
+fn parse_object(text: &[u8], nodes: &mut Vec<Node>) -> Option<(usize, String)> {
+    if text.len() >= (ESC as usize) {
+        return None;
+    }
+    nodes.clear();
+    let mut p = Parser { b: text, i: 0, nodes: std::mem::take(nodes), esc: String::new(), dup: false };
+    p.ws();
+    let ok = p.peek() == Some(b'{') && p.value(Span::default(), 0).is_some() && !p.dup;
+    *nodes = p.nodes;
+    ok.then_some((p.i, p.esc))
+}
+
 /// Parses an object record; `None` when `serde_json` must decide.
-fn fast_parse(text: &[u8]) -> Option<(Vec<Node>, String)> {
-    if text.len() >= (ESC as usize) || std::str::from_utf8(text).is_err() {
+fn fast_parse(text: &str, scratch: &mut Scratch) -> Option<(Vec<Node>, String)> {
+    let (end, esc) = parse_object(text.as_bytes(), &mut scratch.nodes)?;
+    let rest = text.as_bytes().get(end..)?;
+    if !rest.iter().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
         return None;
     }
-    let mut p = Parser { b: text, i: 0, nodes: Vec::with_capacity(64), esc: String::new(), dup: false };
-    p.ws();
-    if p.peek()? != b'{' {
-        return None;
-    }
-    p.value(Span::default(), 0)?;
-    p.ws();
-    if p.i != text.len() || p.dup {
-        return None;
-    }
-    Some((p.nodes, p.esc))
+    Some((scratch.nodes.clone(), esc))
 }
 
 impl Record {
     /// Parses one record's JSON text.
     pub fn parse(text: Vec<u8>) -> Result<Record, RecordError> {
-        if let Some((nodes, esc)) = fast_parse(&text) {
-            return Ok(Record::build(text, nodes, esc));
-        }
+        Record::parse_with(text, &mut Scratch::default())
+    }
+
+    /// [`Record::parse`] with buffers the caller keeps across records.
+    pub fn parse_with(text: Vec<u8>, scratch: &mut Scratch) -> Result<Record, RecordError> {
+        let text = match String::from_utf8(text) {
+            Ok(t) => match fast_parse(&t, scratch) {
+                Some((nodes, esc)) => return Ok(Record::build(t, nodes, esc)),
+                None => t.into_bytes(),
+            },
+            Err(e) => e.into_bytes(),
+        };
         match serde_json::from_slice::<Value>(&text) {
             Ok(v @ Value::Object(_)) => Ok(Record::new(v)),
             Ok(_) => Err(RecordError::NotObject),
@@ -412,19 +486,29 @@ impl Record {
 
     /// A record from a parsed value (an object; anything else is an empty record).
     pub fn new(v: Value) -> Record {
-        let text = serde_json::to_vec(&v).unwrap_or_default();
-        match fast_parse(&text) {
+        let text = serde_json::to_string(&v).unwrap_or_default();
+        match fast_parse(&text, &mut Scratch::default()) {
             Some((nodes, esc)) => Record::build(text, nodes, esc),
             None => {
-                let text = b"{}".to_vec();
+                let text = "{}".to_string();
                 let nodes = vec![Node { key: Span::default(), val: Span { off: 0, len: 2 }, end: 1, kind: Kind::Obj }];
                 Record::build(text, nodes, String::new())
             }
         }
     }
 
-    fn build(text: Vec<u8>, nodes: Vec<Node>, esc: String) -> Record {
-        let mut r = Record { text, esc, nodes, hot: NO_HOT, req_value: OnceCell::new(), time: 0 };
+    /// Parses the object record at the start of `buf` (a reader's buffer, where more records
+    /// follow) in place, copying only its own text; returns the record and its length in bytes.
+    /// `None` when the record does not end within `buf`, or is anything the fast parser does not
+    /// take (the caller then finds its end and parses it with [`Record::parse_with`]).
+    pub fn parse_prefix(buf: &[u8], scratch: &mut Scratch) -> Option<(Record, usize)> {
+        let (end, esc) = parse_object(buf, &mut scratch.nodes)?;
+        let text = std::str::from_utf8(buf.get(..end)?).ok()?;
+        Some((Record::build(text.to_string(), scratch.nodes.clone(), esc), end))
+    }
+
+    fn build(text: String, nodes: Vec<Node>, esc: String) -> Record {
+        let mut r = Record { text, esc, nodes, hot: NO_HOT, odd_keys: false, req_value: OnceCell::new(), time: 0 };
         let mut hot = NO_HOT;
         let mut i = 1;
         let end = r.nodes.first().map(|n| n.end).unwrap_or(0) as usize;
@@ -443,13 +527,17 @@ impl Record {
                 b"recipientAccountId" => &mut hot.recipient,
                 b"userIdentity" => &mut hot.identity,
                 b"requestParameters" => &mut hot.request,
-                _ => {
+                other => {
+                    r.odd_keys |= path_special(other);
                     i = n.end as usize;
                     continue;
                 }
             };
             *slot = i as u32;
             i = n.end as usize;
+        }
+        if hot.identity != NONE {
+            hot.identity_type = r.child(hot.identity, "type").unwrap_or(NONE);
         }
         r.hot = hot;
         r.time = r.node_str(hot.event_time).and_then(parse_time).unwrap_or(0);
@@ -458,18 +546,19 @@ impl Record {
 
     #[inline]
     fn bytes(&self, s: Span) -> &[u8] {
-        if s.off & ESC != 0 {
-            let o = (s.off & !ESC) as usize;
-            self.esc.as_bytes().get(o..o + s.len as usize).unwrap_or(&[])
-        } else {
-            self.text.get(s.off as usize..(s.off + s.len) as usize).unwrap_or(&[])
-        }
+        self.str_of(s).as_bytes()
     }
 
     #[inline]
     fn str_of(&self, s: Span) -> &str {
-        // Spans start and end at ASCII quotes of validated UTF-8 (or in a `String`).
-        std::str::from_utf8(self.bytes(s)).unwrap_or("")
+        // Spans start and end at ASCII quotes, brackets or number bounds of the text (or of
+        // whole characters pushed to the side buffer), so slicing needs no UTF-8 check.
+        if s.off & ESC != 0 {
+            let o = (s.off & !ESC) as usize;
+            self.esc.get(o..o + s.len as usize).unwrap_or("")
+        } else {
+            self.text.get(s.off as usize..(s.off + s.len) as usize).unwrap_or("")
+        }
     }
 
     /// The string at node `i`, if it is one.
@@ -477,6 +566,28 @@ impl Record {
     fn node_str(&self, i: u32) -> Option<&str> {
         let n = self.nodes.get(i as usize)?;
         (n.kind == Kind::Str).then(|| self.str_of(n.val))
+    }
+
+    /// The top-level member `key`: the members located at parse time without a search.
+    #[inline]
+    fn top(&self, key: &str) -> Option<u32> {
+        let h = &self.hot;
+        let i = match key {
+            "eventName" => h.event_name,
+            "eventSource" => h.event_source,
+            "eventID" => h.event_id,
+            "eventTime" => h.event_time,
+            "eventType" => h.event_type,
+            "errorCode" => h.error_code,
+            "awsRegion" => h.region,
+            "sourceIPAddress" => h.source_ip,
+            "userAgent" => h.user_agent,
+            "recipientAccountId" => h.recipient,
+            "userIdentity" => h.identity,
+            "requestParameters" => h.request,
+            _ => return self.child(0, key),
+        };
+        (i != NONE).then_some(i)
     }
 
     /// The member `key` of object node `obj`.
@@ -519,7 +630,7 @@ impl Record {
 
     /// The record's JSON text.
     pub fn text(&self) -> &[u8] {
-        &self.text
+        self.text.as_bytes()
     }
 
     /// A string at a path of object keys.
@@ -546,7 +657,7 @@ impl Record {
 
     /// The whole record as a `serde_json::Value`.
     pub fn to_value(&self) -> Value {
-        serde_json::from_slice(&self.text).unwrap_or(Value::Null)
+        serde_json::from_str(&self.text).unwrap_or(Value::Null)
     }
 
     #[inline]
@@ -615,7 +726,8 @@ impl Record {
     }
 
     pub fn identity_type(&self) -> &str {
-        self.identity_str(&["type"]).unwrap_or("")
+        // `identity_str(&["type"])`, located at parse time.
+        self.node_str(self.hot.identity_type).unwrap_or("")
     }
 
     /// The principal an action is attributed to: the session issuer's ARN for assumed roles
@@ -764,6 +876,12 @@ fn number(text: &[u8]) -> EventValue<'static> {
     }
 }
 
+/// Whether a name or path contains `.`, `[` or `\\`.
+#[inline]
+fn path_special(b: &[u8]) -> bool {
+    b.iter().any(|&c| c == b'.' || c == b'[' || c == b'\\')
+}
+
 /// Maximum nesting that `rsigma_eval`'s JSON walks follow.
 const WALK_DEPTH: usize = 64;
 
@@ -833,18 +951,36 @@ fn path_root_key(path: &str) -> Option<Cow<'_, str>> {
 
 impl Event for Record {
     fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
-        if let Some(i) = self.child(0, path) {
-            return Some(self.event_value(i));
+        let (mut dotted, mut bracketed) = (false, false);
+        for &c in path.as_bytes() {
+            match c {
+                b'.' => dotted = true,
+                b'[' | b'\\' => bracketed = true,
+                _ => {}
+            }
         }
-        if path.contains(['.', '[', '\\']) {
-            if !path.contains(['[', '\\']) {
+        let special = dotted || bracketed;
+        // A path with `.`, `[` or `\\` can only be a flat key when some top-level name has one.
+        if !special || self.odd_keys {
+            if let Some(i) = self.top(path) {
+                return Some(self.event_value(i));
+            }
+        }
+        if special {
+            if !bracketed {
                 // Plain `a.b.c` through objects only: no allocation. A path that meets an array
-                // (which fans out) takes the general walk below.
+                // (which fans out) takes the general walk below. Segments as `path.split('.')`.
                 let mut cur = 0u32;
                 let mut through_objects = true;
-                for seg in path.split('.') {
+                let mut rest = Some(path);
+                while let Some(r) = rest {
+                    let (seg, next) = match memchr::memchr(b'.', r.as_bytes()) {
+                        Some(k) => (r.get(..k).unwrap_or(""), r.get(k + 1..)),
+                        None => (r, None),
+                    };
+                    rest = next;
                     match self.nodes.get(cur as usize).map(|n| n.kind) {
-                        Some(Kind::Obj) => cur = self.child(cur, seg)?,
+                        Some(Kind::Obj) => cur = if cur == 0 { self.top(seg)? } else { self.child(cur, seg)? },
                         Some(Kind::Arr) => {
                             through_objects = false;
                             break;
@@ -941,11 +1077,36 @@ pub fn parse_time(s: &str) -> Option<i64> {
 
 pub use mlguard_iam::days_from_civil;
 
-/// Formats Unix seconds as `YYYY-MM-DDTHH:MM:SSZ`.
-pub fn format_time(t: i64) -> String {
-    let days = t.div_euclid(86_400);
+/// Appends [`format_time`]'s text without going through `format!`.
+pub fn write_time(t: i64, out: &mut Vec<u8>) {
+    let (y, m, d) = civil(t.div_euclid(86_400));
     let secs = t.rem_euclid(86_400);
-    // civil_from_days, same source as above.
+    if !(0..=9999).contains(&y) {
+        out.extend_from_slice(format_time_wide(t).as_bytes());
+        return;
+    }
+    let two = |v: i64, out: &mut Vec<u8>| {
+        out.push(b'0' + (v / 10 % 10) as u8);
+        out.push(b'0' + (v % 10) as u8);
+    };
+    two(y / 100, out);
+    two(y % 100, out);
+    out.push(b'-');
+    two(m, out);
+    out.push(b'-');
+    two(d, out);
+    out.push(b'T');
+    two(secs / 3600, out);
+    out.push(b':');
+    two(secs / 60 % 60, out);
+    out.push(b':');
+    two(secs % 60, out);
+    out.push(b'Z');
+}
+
+/// Year, month and day of a day count since the Unix epoch.
+fn civil(days: i64) -> (i64, i64, i64) {
+    // civil_from_days, same source as `days_from_civil`.
     let z = days + 719_468;
     let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
     let doe = z - era * 146_097;
@@ -955,13 +1116,27 @@ pub fn format_time(t: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// Formats Unix seconds as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn format_time(t: i64) -> String {
+    let mut v = Vec::with_capacity(20);
+    write_time(t, &mut v);
+    String::from_utf8(v).unwrap_or_default()
+}
+
+/// [`format_time`] through `format!`, for years outside 0–9999.
+fn format_time_wide(t: i64) -> String {
+    let (y, m, d) = civil(t.div_euclid(86_400));
+    let secs = t.rem_euclid(86_400);
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
 /// Whether `serde_json`'s `Map`, and so rsigma's `JsonEvent`, orders an object's keys (the
 /// default) or keeps them in document order (its `preserve_order` feature, which any crate in
 /// the build can turn on: Cedar does). A whole object read from a record follows the same rule.
-fn json_maps_sorted() -> bool {
+pub(crate) fn json_maps_sorted() -> bool {
     static SORTED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *SORTED.get_or_init(|| {
         serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(r#"{"b":0,"a":0}"#).map(|m| m.keys().next().map(String::as_str) == Some("a")).unwrap_or(true)
@@ -980,6 +1155,28 @@ mod tests {
         assert_eq!(format_time(t), "2024-02-29T13:45:07Z");
         assert_eq!(parse_time("2019-01-01T00:00:00.123Z"), Some(1_546_300_800));
         assert_eq!(parse_time("yesterday"), None);
+        for t in [0, -1, 1_709_214_307, -62_167_219_200, -62_167_219_201, 253_402_300_799, 253_402_300_800, i64::MIN / 2, i64::MAX / 2] {
+            assert_eq!(format_time(t), format_time_wide(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn string_stop_finds_the_first_quote_backslash_or_control() {
+        let naive = |b: &[u8]| b.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for len in 0..40 {
+            for _ in 0..400 {
+                let b: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        [b'a', b'"', b'\\', 0x1f, 0x20, 0x00, 0x7f, 0x80, 0xff, 0x21, 0x5b, 0x5d, b'\n'][(x % 13) as usize]
+                    })
+                    .collect();
+                assert_eq!(string_stop(&b), naive(&b), "{b:?}");
+            }
+        }
     }
 
     #[test]

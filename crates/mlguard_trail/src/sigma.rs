@@ -10,6 +10,7 @@
 
 use crate::record::Record;
 use mlguard_core::{Diagnostic, Finding, Reference, Severity};
+use rsigma_eval::event::{Event, EventValue};
 use rsigma_eval::Engine;
 use crate::fast::FastMap;
 use rsigma_parser::{ConditionExpr, Detection, DetectionItem, Quantifier, SigmaValue, StringPart};
@@ -32,22 +33,36 @@ pub struct SigmaMeta {
     /// Built once: the remediation and references every finding of this rule carries.
     pub remediation: String,
     pub finding_refs: Vec<Reference>,
+    /// The constant parts of a finding's JSON (see [`write_finding_json`]).
+    json: FindingJson,
+}
+
+/// A Sigma finding's JSON text, as `serde_json` writes its [`Finding`], cut where the parts
+/// that depend on the record go.
+#[derive(Debug, Clone, Default)]
+struct FindingJson {
+    /// `{"rule_id":…,"severity":…,"title":"` and the escaped rule title, the string left open.
+    head: String,
+    /// The trimmed description as a JSON string.
+    description: String,
+    /// `,"sigma_rule":…,"mitre_attack":[…]},"remediation":…,"references":[…]}`
+    tail: String,
 }
 
 /// A set of compiled Sigma rules.
 pub struct SigmaSet {
     engine: Engine,
     /// By Sigma rule id (or title when a rule has no id).
-    meta: HashMap<String, SigmaMeta>,
-    /// Position in `engine.rules()` → key of `meta`.
-    keys: Vec<String>,
+    meta: HashMap<String, usize>,
+    /// Position in `engine.rules()` → its metadata.
+    list: Vec<SigmaMeta>,
     index: RuleIndex,
     pub loaded: usize,
 }
 
 impl Default for SigmaSet {
     fn default() -> Self {
-        SigmaSet { engine: Engine::new(), meta: HashMap::new(), keys: Vec::new(), index: RuleIndex::default(), loaded: 0 }
+        SigmaSet { engine: Engine::new(), meta: HashMap::new(), list: Vec::new(), index: RuleIndex::default(), loaded: 0 }
     }
 }
 
@@ -62,11 +77,40 @@ impl Default for SigmaSet {
 /// leave a rule unconstrained. A record whose `eventName` or `eventSource` is not a plain
 /// ASCII string is evaluated against every rule. `tests/sigma_rules.rs` compares this with
 /// evaluating every rule on every event of the Stratus, Panther and synthetic records.
+///
+/// A rule evaluated always is gated the same way on another field when its condition forces
+/// that field to one of some literals (`userAgent: TruffleHog`, `userIdentity.type: Root`): it is
+/// skipped for a record where the field (read as the Sigma engine reads it) is an ASCII string
+/// equal to none of them, and evaluated otherwise.
 #[derive(Default)]
 struct RuleIndex {
     by_name: FastMap<String, Vec<usize>>,
     by_source: FastMap<String, Vec<usize>>,
-    always: Vec<usize>,
+    always: Vec<(usize, Option<Gate>)>,
+}
+
+/// A field and the (ASCII-lowercased) literals one of which it must equal.
+struct Gate {
+    field: String,
+    values: BTreeSet<String>,
+}
+
+/// Names of the fields that detection items compare without modifiers.
+fn plain_fields(d: &Detection, out: &mut BTreeSet<String>) {
+    match d {
+        Detection::AllOf(items) => out.extend(items.iter().filter(|i| i.field.modifiers.is_empty()).filter_map(|i| i.field.name.clone())),
+        Detection::AnyOf(ds) => ds.iter().for_each(|x| plain_fields(x, out)),
+        _ => {}
+    }
+}
+
+/// The field with the fewest forced literals, if any field has some.
+fn gate(rule: &rsigma_parser::SigmaRule) -> Option<Gate> {
+    let mut fields = BTreeSet::new();
+    for d in rule.detection.named.values() {
+        plain_fields(d, &mut fields);
+    }
+    fields.into_iter().filter_map(|f| required(rule, &f).map(|values| Gate { field: f, values })).min_by_key(|g| g.values.len())
 }
 
 /// Literals one of which `field` must equal for the rule to match; `None` when unconstrained.
@@ -159,7 +203,7 @@ impl RuleIndex {
                 self.by_source.entry(s).or_default().push(idx);
             }
         } else {
-            self.always.push(idx);
+            self.always.push((idx, gate(rule)));
         }
     }
 
@@ -167,7 +211,18 @@ impl RuleIndex {
     fn candidates(&self, rec: &Record, buf: &mut Vec<usize>) -> bool {
         let (Some(name), Some(source)) = (rec.plain_ascii("eventName"), rec.plain_ascii("eventSource")) else { return false };
         buf.clear();
-        buf.extend_from_slice(&self.always);
+        for (i, g) in &self.always {
+            if let Some(g) = g {
+                if let Some(EventValue::Str(v)) = rec.get_field(&g.field) {
+                    // The literals are lowercase ASCII: for an ASCII value this is set membership
+                    // of its lowercase form.
+                    if v.is_ascii() && !g.values.iter().any(|x| x.eq_ignore_ascii_case(&v)) {
+                        continue;
+                    }
+                }
+            }
+            buf.push(*i);
+        }
         let mut low = [0u8; 96];
         for (map, v) in [(&self.by_name, name), (&self.by_source, source)] {
             if map.is_empty() {
@@ -253,11 +308,10 @@ impl SigmaSet {
                 diags.push(Diagnostic::error(file, "", format!("Sigma rule `{}` cannot be compiled: {e}", rule.title)));
                 continue;
             }
-            if self.engine.rule_count() != idx + 1 || self.keys.len() != idx {
+            if self.engine.rule_count() != idx + 1 || self.list.len() != idx {
                 diags.push(Diagnostic::error(file, "", format!("Sigma rule `{}` was not added", rule.title)));
                 continue;
             }
-            self.keys.push(key.clone());
             self.index.add(rule, idx);
             let finding_id = if many { format!("SIGMA-{stem}-{}", i + 1) } else { format!("SIGMA-{stem}") };
             let techniques = rule.tags.iter().filter_map(|t| t.strip_prefix("attack.t")).map(|t| format!("T{}", t.to_ascii_uppercase())).collect();
@@ -268,9 +322,8 @@ impl SigmaSet {
             };
             let mut finding_refs = vec![Reference { title: format!("SigmaHQ rule `{}`", rule.title), url: file.to_string() }];
             finding_refs.extend(rule.references.iter().map(|u| Reference { title: "Sigma rule reference".to_string(), url: u.clone() }));
-            self.meta.insert(
-                key,
-                SigmaMeta {
+            self.meta.insert(key, idx);
+            let mut meta = SigmaMeta {
                     remediation,
                     finding_refs,
                     finding_id,
@@ -281,8 +334,10 @@ impl SigmaSet {
                     techniques,
                     references: rule.references.clone(),
                     falsepositives: rule.falsepositives.clone(),
-                },
-            );
+                    json: FindingJson::default(),
+                };
+            meta.json = FindingJson::of(&meta);
+            self.list.push(meta);
             self.loaded += 1;
         }
         diags
@@ -303,15 +358,16 @@ impl SigmaSet {
             return;
         }
         if !self.index.candidates(rec, buf) {
-            out.extend(self.engine.evaluate(rec).iter().filter_map(|r| self.meta.get(r.header.rule_id.as_deref().unwrap_or(&r.header.rule_title))));
+            out.extend(self.engine.evaluate(rec).iter().filter_map(|r| self.meta.get(r.header.rule_id.as_deref().unwrap_or(&r.header.rule_title)).and_then(|&i| self.list.get(i))));
             return;
         }
         buf.sort_unstable();
         let rules = self.engine.rules();
+        let mut selections = Vec::new();
         for &i in buf.iter() {
             if let Some(rule) = rules.get(i) {
-                if rsigma_eval::evaluate_rule(rule, rec).is_some() {
-                    if let Some(m) = self.keys.get(i).and_then(|k| self.meta.get(k)) {
+                if rule_matches(rule, rec, &mut selections) {
+                    if let Some(m) = self.list.get(i) {
                         out.push(m);
                     }
                 }
@@ -325,6 +381,11 @@ impl SigmaSet {
         (distinct(&self.index.by_name), distinct(&self.index.by_source), self.index.always.len())
     }
 
+    /// The fields that gate rules evaluated always (see [`RuleIndex`]), by rule title.
+    pub fn gates(&self) -> Vec<(String, String)> {
+        self.index.always.iter().filter_map(|(i, g)| Some((self.list.get(*i)?.title.clone(), g.as_ref()?.field.clone()))).collect()
+    }
+
     /// The compiled rules, for comparisons with a full scan.
     pub fn engine(&self) -> &Engine {
         &self.engine
@@ -332,8 +393,18 @@ impl SigmaSet {
 
     /// Every loaded rule, in no particular order.
     pub fn rules(&self) -> impl Iterator<Item = &SigmaMeta> {
-        self.meta.values()
+        self.list.iter()
     }
+}
+
+/// Whether `rule` matches: what `rsigma_eval::evaluate_rule(rule, rec).is_some()` says (any of
+/// its conditions holds), without building the match result that mlguard does not use (its
+/// title, id and tags cloned, and a second, detail-collecting pass over the condition).
+fn rule_matches(rule: &rsigma_eval::CompiledRule, rec: &Record, selections: &mut Vec<String>) -> bool {
+    rule.conditions.iter().any(|c| {
+        selections.clear();
+        rsigma_eval::compiler::eval_condition(c, &rule.detections, rec, selections)
+    })
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>, diags: &mut Vec<Diagnostic>) {
@@ -361,4 +432,101 @@ pub fn finding(meta: &SigmaMeta, rec: &Record) -> Finding {
     f.remediation = meta.remediation.clone();
     f.references = meta.finding_refs.clone();
     f
+}
+
+impl FindingJson {
+    fn of(meta: &SigmaMeta) -> FindingJson {
+        let mut head = format!("{{\"rule_id\":{},\"severity\":{},\"title\":", q(&meta.finding_id), q(&meta.severity));
+        head.push_str(q(&meta.title).strip_suffix('"').unwrap_or(""));
+        let tail = format!(
+            ",\"sigma_rule\":{},\"mitre_attack\":{}}},\"remediation\":{},\"references\":{}}}",
+            q(&meta.title),
+            q(&meta.techniques),
+            q(&meta.remediation),
+            q(&meta.finding_refs)
+        );
+        FindingJson { head, description: q(meta.description.trim()), tail }
+    }
+}
+
+/// A value as `serde_json` writes it (compact).
+fn q<T: serde::Serialize + ?Sized>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// Appends `s` escaped as `serde_json` escapes string contents (`"`, `\\` and control
+/// characters; everything else as is).
+pub(crate) fn escape_into(s: &str, out: &mut Vec<u8>) {
+    let mut rest = s.as_bytes();
+    while let Some(k) = crate::record::string_stop(rest) {
+        let (run, tail) = rest.split_at(k);
+        out.extend_from_slice(run);
+        let Some((&c, tail)) = tail.split_first() else {
+            rest = tail;
+            break;
+        };
+        match c {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0c => out.extend_from_slice(b"\\f"),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(c >> 4)]);
+                out.push(HEX[usize::from(c & 15)]);
+            }
+        }
+        rest = tail;
+    }
+    out.extend_from_slice(rest);
+}
+
+fn quoted_into(s: &str, out: &mut Vec<u8>) {
+    out.push(b'"');
+    escape_into(s, out);
+    out.push(b'"');
+}
+
+/// Appends one JSON line: exactly what `serde_json` writes for the [`Finding`] that
+/// `Detector` builds for a Sigma match (see `tests/sigma_rules.rs`), without building it.
+/// Only valid while `serde_json` keeps maps in insertion order (its `preserve_order` feature,
+/// which the workspace turns on); `Detector` checks that before using it.
+pub(crate) fn write_finding_json(meta: &SigmaMeta, rec: &Record, out: &mut Vec<u8>) {
+    let actor = rec.actor();
+    let name = rec.event_name();
+    let id = rec.event_id();
+    let j = &meta.json;
+    out.extend_from_slice(j.head.as_bytes());
+    out.extend_from_slice(b" (");
+    escape_into(name, out);
+    out.extend_from_slice(b" by ");
+    escape_into(actor, out);
+    out.extend_from_slice(b")\",\"resource_id\":");
+    quoted_into(actor, out);
+    out.extend_from_slice(if rec.identity_type() == "AssumedRole" { b",\"resource_type\":\"AwsIamRole\",\"account\":" } else { b",\"resource_type\":\"AwsIamUser\",\"account\":" });
+    quoted_into(rec.account(), out);
+    out.extend_from_slice(b",\"region\":");
+    quoted_into(rec.region(), out);
+    out.extend_from_slice(b",\"description\":");
+    out.extend_from_slice(j.description.as_bytes());
+    out.extend_from_slice(b",\"evidence\":{\"event_ids\":[");
+    quoted_into(id, out);
+    out.extend_from_slice(b"],\"events\":[{\"event_id\":");
+    quoted_into(id, out);
+    out.extend_from_slice(b",\"time\":\"");
+    crate::record::write_time(rec.time, out);
+    out.extend_from_slice(b"\",\"event_name\":");
+    quoted_into(name, out);
+    out.extend_from_slice(b",\"actor\":");
+    quoted_into(actor, out);
+    out.extend_from_slice(b",\"source_ip\":");
+    quoted_into(rec.source_ip(), out);
+    out.extend_from_slice(b"}],\"principal\":");
+    quoted_into(rec.principal(), out);
+    out.extend_from_slice(j.tail.as_bytes());
+    out.push(b'\n');
 }

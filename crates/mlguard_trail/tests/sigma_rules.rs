@@ -96,10 +96,13 @@ fn all_events() -> Vec<serde_json::Value> {
         let v: serde_json::Value = serde_json::from_str(line).unwrap();
         out.push(v["event"].clone());
     }
-    let dir = std::env::temp_dir().join(format!("mlguard-trail-sigma-diff-{}", std::process::id()));
+    // One directory per call: tests calling this run in parallel.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("mlguard-trail-sigma-diff-{}-{call}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     mlguard_trail::synth::generate(&mlguard_trail::synth::SynthOptions { bytes: 4 << 20, seed: 11, records_per_file: 500, ..Default::default() }, &dir).unwrap();
-    let (inputs, _) = mlguard_trail::reader::inputs(&[dir.clone()]);
+    let (inputs, _) = mlguard_trail::reader::inputs(std::slice::from_ref(&dir));
     for i in inputs {
         let mlguard_trail::reader::Input::File(p) = i else { continue };
         let v: serde_json::Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
@@ -177,4 +180,62 @@ fn most_of_the_57_rules_are_indexed() {
     assert_eq!(names + sources + always, 57);
     eprintln!("Sigma rules filed under event names: {names}, event sources: {sources}, always evaluated: {always}");
     assert!(names + sources >= 40, "{names} {sources} {always}");
+    // Rules evaluated always are gated on another field their condition forces, where one does.
+    let gates = sigma().gates();
+    eprintln!("gated rules: {gates:?}");
+    assert!(gates.iter().any(|(t, f)| t == "AWS Root Credentials" && f == "userIdentity.type"), "{gates:?}");
+}
+
+/// `Detector::jsonl` writes byte for byte what serialising the `Finding`s of `take_findings`
+/// writes (as `mlguard detect --format jsonl` does), Sigma findings written from the record
+/// included, on every Stratus, Panther and synthetic event and on records with characters that
+/// JSON escapes.
+#[test]
+fn jsonl_mode_writes_what_serialising_the_findings_writes() {
+    use mlguard_trail::{DetectOptions, Detector};
+    let set = std::sync::Arc::new(sigma());
+    let mut events = all_events();
+    for (i, arn) in ["arn:aws:sts::1:assumed-role/R/\"q\\\n\t\u{1}\u{7f}é😀", "", "x\u{8}\u{c}\r/</"].iter().enumerate() {
+        events.push(serde_json::json!({
+            "eventID": format!("esc-{i}"), "eventTime": "2024-01-01T00:00:00Z", "eventSource": "sts.amazonaws.com", "eventName": format!("Get\"Caller\\{i}"),
+            "awsRegion": "eu-\nwest-1", "sourceIPAddress": "1.2.3.4\"", "recipientAccountId": "12\\3",
+            "userIdentity": {"type": "AssumedRole", "arn": arn, "sessionContext": {"sessionIssuer": {"type": "Role", "arn": format!("arn:aws:iam::1:role/\"{i}")}}}
+        }));
+        events.push(serde_json::json!({"eventSource": "s3.amazonaws.com", "eventName": "DeleteBucket", "userIdentity": {"type": "IAMUser", "arn": arn}}));
+    }
+    events.push(serde_json::json!({"eventID": "y", "eventTime": "12345-01-01T00:00:00Z", "eventSource": "s3.amazonaws.com", "eventName": "DeleteBucket"}));
+    let run = |jsonl: bool| -> Vec<u8> {
+        let mut d = Detector::new(DetectOptions { sigma: set.clone(), ..DetectOptions::default() });
+        if jsonl {
+            d.jsonl();
+        }
+        let mut diags = Vec::new();
+        let mut out = Vec::new();
+        for (i, ev) in events.iter().enumerate() {
+            d.process_bytes(ev.to_string().as_bytes(), "t", "x", &mut diags);
+            if i % 1000 == 999 {
+                d.write_jsonl(&mut out).unwrap();
+                for f in d.take_findings() {
+                    serde_json::to_writer(&mut out, &f).unwrap();
+                    out.push(b'\n');
+                }
+            }
+        }
+        d.write_jsonl(&mut out).unwrap();
+        let o = d.finish();
+        out.extend_from_slice(&o.jsonl);
+        for f in &o.findings {
+            serde_json::to_writer(&mut out, f).unwrap();
+            out.push(b'\n');
+        }
+        out
+    };
+    let (a, b) = (run(false), run(true));
+    let (a, b) = (String::from_utf8(a).unwrap(), String::from_utf8(b).unwrap());
+    assert!(a.lines().count() > 1000, "{}", a.lines().count());
+    assert!(a.contains("\\\"q\\\\\\n\\t\\u0001\u{7f}é😀"), "escaped ARN not in the output");
+    for (x, y) in a.lines().zip(b.lines()) {
+        assert_eq!(x, y);
+    }
+    assert_eq!(a.lines().count(), b.lines().count());
 }
