@@ -148,7 +148,7 @@ pub struct Decision {
     /// Whether the request may proceed.
     pub allowed: bool,
     /// Ids of the policies that decided: the satisfied `permit`s of an allow, the satisfied
-    /// `forbid`s of an explicit deny, none for a default deny.
+    /// `forbid`s of an explicit deny, none for a default deny; sorted.
     pub reasons: Vec<String>,
     /// What went wrong; any error denies.
     pub errors: Vec<String>,
@@ -385,8 +385,11 @@ impl Authorizer {
             .engine
             .is_authorized(&request, &self.policies, &entities);
         let diagnostics = response.diagnostics();
-        let errors: Vec<String> = diagnostics.errors().map(ToString::to_string).collect();
-        let reasons: Vec<String> = diagnostics.reason().map(ToString::to_string).collect();
+        // Cedar gives both as sets in no fixed order; sorted, a decision reads the same every time.
+        let mut errors: Vec<String> = diagnostics.errors().map(ToString::to_string).collect();
+        errors.sort();
+        let mut reasons: Vec<String> = diagnostics.reason().map(ToString::to_string).collect();
+        reasons.sort();
         Ok(Decision {
             allowed: response.decision() == cedar::Decision::Allow && errors.is_empty(),
             reasons,
