@@ -157,6 +157,12 @@ pub fn run(a: DetectArgs) -> Result<u8> {
     } else {
         None
     };
+    // Without suppressions to apply, JSON Lines are written by the detector itself, which
+    // writes Sigma findings straight from the record (the same bytes, without a `Finding` each).
+    let direct = jsonl && cfg_file.is_empty();
+    if direct {
+        det.jsonl();
+    }
     let mut streamed = 0usize;
     let mut stream_max: Option<Severity> = None;
     let progress_on = !a.no_progress && std::io::stderr().is_terminal();
@@ -173,7 +179,9 @@ pub fn run(a: DetectArgs) -> Result<u8> {
             }
         };
         det.process_input(input, &mut diags, &mut draw);
-        if let Some(w) = stream.as_mut() {
+        if let (true, Some(w)) = (direct, stream.as_mut()) {
+            streamed += usize::try_from(det.write_jsonl(w)?).unwrap_or(usize::MAX);
+        } else if let Some(w) = stream.as_mut() {
             let mut batch = Report::new("");
             batch.findings = det.take_findings();
             if !cfg_file.is_empty() {
@@ -193,7 +201,13 @@ pub fn run(a: DetectArgs) -> Result<u8> {
     if progress_on {
         eprint!("\r\x1b[2K");
     }
-    let out = det.finish_and_commit()?;
+    let mut out = det.finish_and_commit()?;
+    if let (true, Some(w)) = (direct, stream.as_mut()) {
+        w.write_all(&out.jsonl)?;
+        streamed += usize::try_from(out.jsonl_lines).unwrap_or(usize::MAX);
+        stream_max = stream_max.max(out.jsonl_max_severity);
+        out.jsonl = Vec::new();
+    }
     let c = out.counts;
     let elapsed = start.elapsed().as_secs_f64();
 

@@ -57,6 +57,31 @@ fn jsonl_one_finding_per_line_and_fail_on() {
 }
 
 #[test]
+fn jsonl_written_by_the_detector_equals_the_findings_path() {
+    // Without a configuration the detector writes JSON Lines itself (Sigma findings straight from
+    // the record); with one (suppressions possible) every finding goes through a `Finding`. Same
+    // lines, same exit code, over every Stratus recording with the 57 Sigma rules.
+    let dir = tempdir("jsonl-paths");
+    std::fs::write(dir.join("mlguard.toml"), "").unwrap();
+    let input = s(&shared("data/cloudtrail/stratus-red-team"));
+    let rules = s(&shared("data/sigma-aws/cloudtrail"));
+    let direct = mlguard(&["detect", &input, "--rules", &rules, "--format", "jsonl", "--fail-on", "high"], None);
+    let via = mlguard(&["detect", &input, "--rules", &rules, "--format", "jsonl", "--fail-on", "high", "--config", &s(&dir.join("mlguard.toml"))], None);
+    assert_eq!(direct.status.code(), via.status.code(), "{}", String::from_utf8_lossy(&direct.stderr));
+    assert_eq!(direct.status.code(), Some(1));
+    let lines = |o: &Output| {
+        let mut v: Vec<String> = String::from_utf8(o.stdout.clone()).unwrap().lines().map(str::to_owned).collect();
+        v.sort();
+        v
+    };
+    let (a, b) = (lines(&direct), lines(&via));
+    assert!(a.len() > 50, "{} lines", a.len());
+    assert!(a.iter().any(|l| l.contains("\"rule_id\":\"SIGMA-")));
+    assert_eq!(a, b);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn sarif_and_asff_are_written() {
     let sarif = mlguard(&["detect", &stratus("aws.exfiltration.ec2-share-ami"), "--format", "sarif"], None);
     let v: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();

@@ -33,7 +33,7 @@ pub use rules::RULES;
 use baseline::{BaselineOptions, Baselines};
 use builtin::{Builtin, BuiltinOptions, Hit, SeqState};
 use fast::FastSet;
-use mlguard_core::{Diagnostic, Finding};
+use mlguard_core::{Diagnostic, Finding, Severity};
 use record::{Record, RecordError};
 use serde_json::{json, Value};
 use sigma::SigmaSet;
@@ -81,6 +81,8 @@ pub struct Outcome {
     /// Lines, instead of `findings`; and how many lines that is.
     pub jsonl: Vec<u8>,
     pub jsonl_lines: u64,
+    /// With [`Detector::jsonl`]: the highest severity among all the JSON Lines written.
+    pub jsonl_max_severity: Option<Severity>,
 }
 
 /// Runs all detections over records, in the order given.
@@ -99,6 +101,7 @@ pub struct Detector {
     /// Findings as JSON Lines (see [`Detector::jsonl`]), when on.
     jsonl: Option<Vec<u8>>,
     jsonl_lines: u64,
+    jsonl_max: Option<Severity>,
     hits: Vec<Hit>,
     /// Candidate Sigma rules of the record being analysed (reused).
     sigma_buf: Vec<usize>,
@@ -167,6 +170,7 @@ impl Detector {
             findings: Vec::new(),
             jsonl: None,
             jsonl_lines: 0,
+            jsonl_max: None,
             hits: Vec::new(),
             sigma_buf: Vec::new(),
             scratch: record::Scratch::default(),
@@ -275,6 +279,7 @@ impl Detector {
                 if serde_json::to_writer(&mut buf, &f).is_ok() {
                     buf.push(b'\n');
                     self.jsonl_lines += 1;
+                    self.jsonl_max = self.jsonl_max.max(Some(f.severity));
                 }
             }
             self.jsonl = Some(buf);
@@ -298,6 +303,7 @@ impl Detector {
                 if serde_json::to_writer(&mut *buf, &f).is_ok() {
                     buf.push(b'\n');
                     self.jsonl_lines += 1;
+                    self.jsonl_max = self.jsonl_max.max(Some(f.severity));
                 }
             }
             None => self.findings.push(f),
@@ -326,6 +332,7 @@ impl Detector {
             if let (true, Some(buf)) = (direct, self.jsonl.as_mut()) {
                 sigma::write_finding_json(m, &rec, buf);
                 self.jsonl_lines += 1;
+                self.jsonl_max = self.jsonl_max.max(Some(m.severity));
                 continue;
             }
             {
@@ -400,6 +407,7 @@ impl Detector {
             sequences: self.builtin.state,
             jsonl: self.jsonl.unwrap_or_default(),
             jsonl_lines: self.jsonl_lines,
+            jsonl_max_severity: self.jsonl_max,
         }
     }
 
