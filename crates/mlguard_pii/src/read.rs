@@ -11,6 +11,8 @@
 use crate::engine::{Batch, Cache, Hit, Scanner};
 use crate::Error;
 use flate2::read::MultiGzDecoder;
+use regex_automata::util::prefilter::Prefilter;
+use regex_automata::{MatchKind, Span};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -303,31 +305,54 @@ pub fn scan_opened<S: Sink>(scanner: &Scanner, cache: &mut Cache, opened: Opened
             bytes = crate::parquet::scan(&mut d, file).map_err(std::io::Error::other)?;
         }
         Kind::Text => {
-            let mut line = Vec::new();
-            let mut no = 1u64;
-            let mut col = 1u64;
+            // Lines straight from the reader's buffer into the batch (one copy), the newline
+            // found with a vectorised search; a line is read in pieces of at most
+            // `MAX_LINE` bytes, its newline included, as `take(MAX_LINE).read_until` would.
+            let nl = Prefilter::new(MatchKind::LeftmostFirst, &[b"\n"]);
+            let find_nl = |h: &[u8]| match &nl {
+                Some(p) => p.find(h, Span::from(0..h.len())).map(|s| s.start),
+                None => h.iter().position(|&b| b == b'\n'),
+            };
+            let mut pending: Vec<u8> = Vec::new();
+            let (mut no, mut col) = (1u64, 1u64);
+            let max = MAX_LINE as usize;
             loop {
-                line.clear();
-                let n = (&mut reader).take(MAX_LINE).read_until(b'\n', &mut line)?;
-                if n == 0 {
+                let buf = reader.fill_buf()?;
+                if buf.is_empty() {
+                    if !pending.is_empty() {
+                        bytes += text_piece(&mut d, &pending, &mut no, &mut col);
+                    }
                     break;
                 }
-                bytes += n as u64;
-                let ended = line.last() == Some(&b'\n');
-                let mut v = &line[..];
-                if ended {
-                    v = &v[..v.len() - 1];
-                    if v.last() == Some(&b'\r') {
-                        v = &v[..v.len() - 1];
+                let mut at = 0;
+                while at < buf.len() {
+                    let room = max - pending.len();
+                    let look = &buf[at..buf.len().min(at + room)];
+                    match find_nl(look) {
+                        Some(i) if pending.is_empty() => {
+                            bytes += text_piece(&mut d, &look[..=i], &mut no, &mut col);
+                            at += i + 1;
+                        }
+                        Some(i) => {
+                            pending.extend_from_slice(&look[..=i]);
+                            bytes += text_piece(&mut d, &pending, &mut no, &mut col);
+                            pending.clear();
+                            at += i + 1;
+                        }
+                        None if look.len() == room => {
+                            pending.extend_from_slice(look);
+                            bytes += text_piece(&mut d, &pending, &mut no, &mut col);
+                            pending.clear();
+                            at += look.len();
+                        }
+                        None => {
+                            pending.extend_from_slice(look);
+                            at += look.len();
+                        }
                     }
                 }
-                d.push(v, Loc::Line { line: no, column: col }, u32::MAX);
-                if ended {
-                    no += 1;
-                    col = 1;
-                } else {
-                    col += n as u64;
-                }
+                let n = buf.len();
+                reader.consume(n);
             }
         }
         Kind::JsonLines => {
@@ -417,6 +442,27 @@ pub fn scan_opened<S: Sink>(scanner: &Scanner, cache: &mut Cache, opened: Opened
     }
     d.flush();
     Ok((bytes, notes))
+}
+
+/// One piece of a text line (its newline included if it has one): pushed without the
+/// newline and a `\r` before it; returns its length.
+fn text_piece<S: Sink>(d: &mut Driver<'_, S>, piece: &[u8], no: &mut u64, col: &mut u64) -> u64 {
+    let ended = piece.last() == Some(&b'\n');
+    let mut v = piece;
+    if ended {
+        v = &v[..v.len() - 1];
+        if v.last() == Some(&b'\r') {
+            v = &v[..v.len() - 1];
+        }
+    }
+    d.push(v, Loc::Line { line: *no, column: *col }, u32::MAX);
+    if ended {
+        *no += 1;
+        *col = 1;
+    } else {
+        *col += piece.len() as u64;
+    }
+    piece.len() as u64
 }
 
 fn trim_ascii(s: &[u8]) -> &[u8] {
