@@ -406,42 +406,134 @@ pub fn scan_opened<S: Sink>(scanner: &Scanner, cache: &mut Cache, opened: Opened
             }
         }
         Kind::Delimited(delim) => {
-            let counter = CountingReader { inner: reader, n: 0 };
-            let mut rdr = csv::ReaderBuilder::new().delimiter(delim).has_headers(false).flexible(true).from_reader(counter);
-            let mut rec = csv::ByteRecord::new();
-            let mut row = 0u64;
-            loop {
-                match rdr.read_byte_record(&mut rec) {
-                    Ok(false) => break,
-                    Ok(true) => {}
-                    Err(e) => {
-                        notes.push(Note { place: format!("row {}", row + 1), message: format!("unreadable record: {e}") });
-                        if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                            break;
-                        }
-                        row += 1;
-                        continue;
-                    }
-                }
-                row += 1;
-                if row == 1 {
-                    d.header = rec.iter().map(|c| String::from_utf8_lossy(c).trim().to_string()).collect();
-                    d.header_ctx.clear();
-                    continue;
-                }
-                for (ci, cell) in rec.iter().enumerate() {
-                    if cell.is_empty() {
-                        continue;
-                    }
-                    let c = d.column_ctx(ci);
-                    d.push(cell, Loc::Cell { row, column: ci as u64 + 1 }, c);
-                }
-            }
-            bytes = rdr.get_ref().n;
+            bytes = scan_delimited(&mut d, reader, delim, &mut notes, true);
         }
     }
     d.flush();
     Ok((bytes, notes))
+}
+
+/// The rows of a delimited file: the first is the header, every other row's non-empty
+/// cells are values. Rows are split here while they hold no quote and no `\r` (a line
+/// split at the delimiter is then exactly the record the `csv` crate reads, blank lines
+/// skipped as it skips them); from the first line that holds one, the rest of the file is
+/// read by the `csv` crate. `fast: false` reads it all with the `csv` crate. Returns the
+/// bytes read.
+fn scan_delimited<S: Sink>(d: &mut Driver<'_, S>, mut reader: Box<dyn BufRead>, delim: u8, notes: &mut Vec<Note>, fast: bool) -> u64 {
+    let mut row = 0u64;
+    let mut done = 0u64;
+    let mut pending: Vec<u8> = Vec::new();
+    // A file that may start with a byte order mark, which the `csv` crate drops, is read
+    // by it from the start.
+    let bom = matches!(reader.fill_buf(), Ok(b) if b.first() == Some(&0xEF));
+    let stops = if fast && !bom && !matches!(delim, b'\n' | b'\r' | b'"') { Prefilter::new(MatchKind::LeftmostFirst, &[b"\n", b"\"", b"\r"]) } else { None };
+    let mut handed = false;
+    if let Some(stops) = stops {
+        loop {
+            let buf = match reader.fill_buf() {
+                Ok(b) => b,
+                Err(e) => {
+                    notes.push(Note { place: format!("row {}", row + 1), message: format!("unreadable record: {}", csv::Error::from(e)) });
+                    return done + pending.len() as u64;
+                }
+            };
+            if buf.is_empty() {
+                if !pending.is_empty() {
+                    delimited_row(d, &pending, delim, &mut row);
+                    done += pending.len() as u64;
+                }
+                return done;
+            }
+            let mut at = 0;
+            let mut hand_over = false;
+            while at < buf.len() {
+                match stops.find(buf, Span::from(at..buf.len())).map(|sp| sp.start) {
+                    Some(i) if buf[i] == b'\n' => {
+                        if pending.is_empty() {
+                            delimited_row(d, &buf[at..i], delim, &mut row);
+                        } else {
+                            done += pending.len() as u64;
+                            pending.extend_from_slice(&buf[at..i]);
+                            delimited_row(d, &pending, delim, &mut row);
+                            pending.clear();
+                        }
+                        done += (i + 1 - at) as u64;
+                        at = i + 1;
+                    }
+                    Some(_) => {
+                        hand_over = true;
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            pending.extend_from_slice(&buf[at..]);
+            let n = buf.len();
+            reader.consume(n);
+            if hand_over {
+                handed = true;
+                break;
+            }
+        }
+    }
+    // The rest, from the start of a record, through the `csv` crate. Handed over mid-file, it
+    // gets a blank line first (which it skips), so that it does not take a byte order mark
+    // at the start of the line for the file's.
+    if handed {
+        pending.insert(0, b'\n');
+    }
+    let rest = std::io::Cursor::new(pending).chain(reader);
+    let counter = CountingReader { inner: rest, n: 0 };
+    let mut rdr = csv::ReaderBuilder::new().delimiter(delim).has_headers(false).flexible(true).from_reader(counter);
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                notes.push(Note { place: format!("row {}", row + 1), message: format!("unreadable record: {e}") });
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
+                row += 1;
+                continue;
+            }
+        }
+        row += 1;
+        if row == 1 {
+            d.header = rec.iter().map(|c| String::from_utf8_lossy(c).trim().to_string()).collect();
+            d.header_ctx.clear();
+            continue;
+        }
+        for (ci, cell) in rec.iter().enumerate() {
+            if cell.is_empty() {
+                continue;
+            }
+            let c = d.column_ctx(ci);
+            d.push(cell, Loc::Cell { row, column: ci as u64 + 1 }, c);
+        }
+    }
+    done + rdr.get_ref().n.saturating_sub(u64::from(handed))
+}
+
+/// One line of a delimited file without quotes or `\r` (blank lines are no record).
+fn delimited_row<S: Sink>(d: &mut Driver<'_, S>, line: &[u8], delim: u8, row: &mut u64) {
+    if line.is_empty() {
+        return;
+    }
+    *row += 1;
+    if *row == 1 {
+        d.header = line.split(|&b| b == delim).map(|c| String::from_utf8_lossy(c).trim().to_string()).collect();
+        d.header_ctx.clear();
+        return;
+    }
+    for (ci, cell) in line.split(|&b| b == delim).enumerate() {
+        if cell.is_empty() {
+            continue;
+        }
+        let c = d.column_ctx(ci);
+        d.push(cell, Loc::Cell { row: *row, column: ci as u64 + 1 }, c);
+    }
 }
 
 /// One piece of a text line (its newline included if it has one): pushed without the
@@ -509,5 +601,66 @@ pub fn walk(path: &Path, out: &mut Vec<std::path::PathBuf>, errors: &mut Vec<(St
         },
         Ok(_) => errors.push((path.display().to_string(), "not a regular file".into())),
         Err(e) => errors.push((path.display().to_string(), format!("cannot read: {e}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Batch;
+    use proptest::prelude::*;
+
+    /// Every value pushed (location, bytes, context) and the header, in order.
+    #[derive(Default, Debug, PartialEq)]
+    struct Seen {
+        values: Vec<(Loc, Vec<u8>, Option<String>)>,
+        headers: Vec<Vec<String>>,
+    }
+
+    impl Sink for Seen {
+        fn batch(&mut self, batch: &Batch, locs: &[Loc], _hits: &[Hit], header: &[String]) {
+            for (i, s) in batch.segs.iter().enumerate() {
+                self.values.push((locs[s.loc as usize].clone(), batch.value(i).to_vec(), batch.contexts.get(s.ctx as usize).cloned()));
+            }
+            if self.headers.last().map(Vec::as_slice) != Some(header) {
+                self.headers.push(header.to_vec());
+            }
+        }
+    }
+
+    /// Reads `data` as a delimited file, split here (`fast`) or by the `csv` crate only;
+    /// `chunk` is the reader's buffer size (lines cross buffer ends).
+    fn read_delimited(data: &[u8], delim: u8, fast: bool, chunk: usize) -> (Seen, u64, Vec<String>) {
+        let scanner = Scanner::new(crate::Options::default()).unwrap();
+        let mut cache = scanner.cache();
+        let mut seen = Seen::default();
+        let mut notes = Vec::new();
+        let bytes = {
+            let mut d = Driver { scanner: &scanner, cache: &mut cache, batch: Batch::new(), locs: Vec::new(), hits: Vec::new(), sink: &mut seen, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default() };
+            let reader: Box<dyn BufRead> = Box::new(BufReader::with_capacity(chunk, std::io::Cursor::new(data.to_vec())));
+            let n = scan_delimited(&mut d, reader, delim, &mut notes, fast);
+            d.flush();
+            n
+        };
+        (seen, bytes, notes.into_iter().map(|n| format!("{}: {}", n.place, n.message)).collect())
+    }
+
+    #[test]
+    fn delimited_fast_path_reads_what_csv_reads() {
+        for data in [&b"id,name\n1,Jane Roe\n\n2,,x\n,\n3,\"a,b\"\n4,c\r\n5,d"[..], b"a,b\n1,2", b"a\tb\n\n\n1\t2\n", b"\xef\xbb\xbfname,ssn\nJane,123-45-6789\n", b"name,ssn\nJane,1\n\xef\xbb\xbf\"x\",2\n", b""] {
+            for chunk in [1, 3, 8, 64] {
+                let d = if data.contains(&b'\t') { b'\t' } else { b',' };
+                assert_eq!(read_delimited(data, d, true, chunk), read_delimited(data, d, false, chunk), "{:?} {chunk}", String::from_utf8_lossy(data));
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+        #[test]
+        fn delimited_fast_path_reads_what_csv_reads_prop(data in proptest::collection::vec(prop::sample::select(vec![b'a', b'1', b' ', b',', b'\t', b'"', b'\r', b'\n', b'\n', b',', 0xC3, 0xA9, 0xEF, 0xBB, 0xBF]), 0..80), chunk in 1usize..20, tab in any::<bool>()) {
+            let d = if tab { b'\t' } else { b',' };
+            prop_assert_eq!(read_delimited(&data, d, true, chunk), read_delimited(&data, d, false, chunk));
+        }
     }
 }
