@@ -527,36 +527,48 @@ impl Scanner {
             _ => {}
         }
         let (s, mut e) = (s, e);
-        if id.validator == Validator::CreditCard && !validate::credit_card(&value[s..e]) {
-            // A number that follows the card may have been taken as a last group: retry without it.
-            for _ in 0..2 {
-                match value[s..e].iter().rposition(|&b| b == b' ' || b == b'-') {
-                    Some(p) => {
-                        e = s + p;
-                        if validate::credit_card(&value[s..e]) {
+        // Card numbers and IBANs are validated here, with their retries; `valid` is the
+        // validator's verdict on the final span (not worked out twice).
+        let mut valid = None;
+        if id.validator == Validator::CreditCard {
+            let mut ok = validate::credit_card(&value[s..e]);
+            if !ok {
+                // A number that follows the card may have been taken as a last group: retry without it.
+                for _ in 0..2 {
+                    match value[s..e].iter().rposition(|&b| b == b' ' || b == b'-') {
+                        Some(p) => {
+                            e = s + p;
+                            ok = validate::credit_card(&value[s..e]);
+                            if ok {
+                                break;
+                            }
+                        }
+                        None => break,
+                    }
+                }
+            }
+            valid = Some(ok);
+        }
+        if id.validator == Validator::Iban {
+            let mut ok = validate::iban(&value[s..e]);
+            if !ok {
+                // A trailing word may have been taken as a last group: retry without it.
+                for _ in 0..2 {
+                    match value[s..e].iter().rposition(|&b| b == b' ' || b == b'-') {
+                        Some(p) if !validate::iban(&value[s..s + p]) => e = s + p,
+                        Some(p) => {
+                            e = s + p;
+                            ok = true;
                             break;
                         }
+                        None => break,
                     }
-                    None => break,
                 }
             }
-        }
-        if id.validator == Validator::Iban && !validate::iban(&value[s..e]) {
-            // A trailing word may have been taken as a last group: retry without it.
-            for _ in 0..2 {
-                match value[s..e].iter().rposition(|&b| b == b' ' || b == b'-') {
-                    Some(p) if !validate::iban(&value[s..s + p]) => e = s + p,
-                    Some(p) => {
-                        e = s + p;
-                        break;
-                    }
-                    None => break,
-                }
-            }
+            valid = Some(ok);
         }
         let m = &value[s..e];
-        let valid = crate::tokenize::validates(id.validator, m);
-        if !valid {
+        if !valid.unwrap_or_else(|| crate::tokenize::validates(id.validator, m)) {
             return None;
         }
         if id.ignore_words.iter().any(|w| gitleaks::contains(m, w.as_bytes())) {
