@@ -3,6 +3,8 @@
 //! `cargo run --release -p mlguard_pii --example pii_dump -- [--gitleaks FILE] FILE... > out`
 //! with each version, then `cmp` the outputs. The matched bytes are printed as hex.
 
+#![allow(clippy::expect_used, reason = "a developer tool: a file it cannot read ends it with the reason")]
+
 use mlguard_pii::engine::{Batch, Hit};
 use mlguard_pii::read::{self, Loc, Sink};
 use mlguard_pii::{gitleaks, Options, Scanner};
