@@ -674,6 +674,68 @@ mod tests {
         (seen, bytes, notes.into_iter().map(|n| format!("{}: {}", n.place, n.message)).collect())
     }
 
+    type Values = Vec<(Loc, Vec<u8>)>;
+
+    /// The text reader's values, next to what `take(MAX_LINE).read_until` line by line gives.
+    fn text_values(data: &[u8], chunk: usize) -> (Values, u64, Values, u64) {
+        let scanner = Scanner::new(crate::Options::default()).unwrap();
+        let mut cache = scanner.cache();
+        let mut seen = Seen::default();
+        let reader: Box<dyn BufRead> = Box::new(BufReader::with_capacity(chunk, std::io::Cursor::new(data.to_vec())));
+        let (bytes, _) = scan_opened(&scanner, &mut cache, Opened { reader, kind: Kind::Text, gzip: false, file: None }, &mut seen).unwrap();
+        let got = seen.values.into_iter().map(|(l, v, _)| (l, v)).collect();
+        let mut want = Vec::new();
+        let mut r = std::io::Cursor::new(data);
+        let (mut no, mut col, mut n_all) = (1u64, 1u64, 0u64);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            let n = (&mut r).take(MAX_LINE).read_until(b'\n', &mut line).unwrap();
+            if n == 0 {
+                break;
+            }
+            n_all += n as u64;
+            let ended = line.last() == Some(&b'\n');
+            let mut v = &line[..];
+            if ended {
+                v = &v[..v.len() - 1];
+                if v.last() == Some(&b'\r') {
+                    v = &v[..v.len() - 1];
+                }
+            }
+            want.push((Loc::Line { line: no, column: col }, v.to_vec()));
+            if ended {
+                no += 1;
+                col = 1;
+            } else {
+                col += n as u64;
+            }
+        }
+        (got, bytes, want, n_all)
+    }
+
+    #[test]
+    fn text_reader_pieces_are_read_until_pieces() {
+        let max = MAX_LINE as usize;
+        let mut long = vec![b'x'; 2 * max + 7];
+        long.extend_from_slice(b"\r\nshort\r\n\n");
+        long.extend(vec![b'y'; max - 1]);
+        long.extend_from_slice(b"\n");
+        long.extend(vec![b'z'; max]);
+        long.extend_from_slice(b"\nlast");
+        for data in [&b""[..], b"\n", b"a\r\nb\rc\n\nd", b"no newline", &long] {
+            for chunk in [1, 5, 64, 1 << 16] {
+                if data.len() > 100_000 && chunk < 64 {
+                    continue;
+                }
+                let (got, bytes, want, n_all) = text_values(data, chunk);
+                assert_eq!(bytes, n_all, "{chunk}");
+                assert_eq!(got.len(), want.len(), "{chunk}");
+                assert!(got == want, "{chunk}");
+            }
+        }
+    }
+
     #[test]
     fn find_byte_finds_the_first() {
         let hay: Vec<u8> = (0..40u8).map(|i| i.wrapping_mul(37) ^ 0x55).collect();
