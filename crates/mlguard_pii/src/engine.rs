@@ -35,7 +35,7 @@ use crate::gitleaks::{self, Allow, Rule};
 use crate::ident::{normalize_keyword, Category, Confidence, Identifier, KeywordRule, Origin, Shape, Validator};
 use crate::validate;
 use crate::Error;
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex_automata::util::syntax;
 use regex_automata::{meta, Anchored, Input, MatchKind, PatternSet};
 
@@ -119,6 +119,20 @@ impl Batch {
         self.seg_at(pos)
     }
 
+    /// The first value ending after `pos`, looked for from value `hint` onwards first.
+    fn first_after(&self, pos: usize, hint: usize) -> usize {
+        let mut h = hint.min(self.segs.len());
+        if h == 0 || self.segs[h - 1].end <= pos {
+            for _ in 0..8 {
+                match self.segs.get(h) {
+                    Some(s) if s.end <= pos => h += 1,
+                    _ => return h,
+                }
+            }
+        }
+        self.segs.partition_point(|g| g.end <= pos)
+    }
+
     fn seg_at(&self, pos: usize) -> Option<usize> {
         let i = self.segs.partition_point(|g| g.start <= pos);
         if i == 0 {
@@ -127,6 +141,19 @@ impl Batch {
         let s = &self.segs[i - 1];
         (pos < s.end).then_some(i - 1)
     }
+}
+
+/// A value's keyword context as the validators see it: the normalised column name or JSON
+/// path, and which person-name and street identifiers it backs (bit `j` for
+/// `Scanner::shaped[j]`, worked out once per context and batch, not per detection).
+#[derive(Clone, Copy)]
+struct Ctx<'a> {
+    text: Option<&'a str>,
+    shaped: u64,
+}
+
+impl Ctx<'_> {
+    const NONE: Ctx<'static> = Ctx { text: None, shaped: 0 };
 }
 
 /// One detection: which identifier, in which value, and where in it.
@@ -182,6 +209,8 @@ pub struct Scanner {
     gate_len: usize,
     /// Normalised keywords of the gated identifiers with their pattern bit, for contexts.
     gate_words: Vec<(String, u64)>,
+    /// Person-name and street identifiers (their context bit is their position here).
+    shaped: Vec<usize>,
     gl: Option<Gitleaks>,
 }
 
@@ -207,6 +236,8 @@ struct GroupCache {
     re: meta::Cache,
     all: meta::Cache,
     set: PatternSet,
+    /// The value the stream's last search stopped in (searches move forward).
+    hint: usize,
 }
 
 impl Group {
@@ -242,7 +273,7 @@ impl Group {
     }
 
     fn cache(&self) -> GroupCache {
-        GroupCache { re: self.re.create_cache(), all: self.all.create_cache(), set: PatternSet::new(self.ids.len() + self.kw_masks.len()) }
+        GroupCache { re: self.re.create_cache(), all: self.all.create_cache(), set: PatternSet::new(self.ids.len() + self.kw_masks.len()), hint: 0 }
     }
 }
 
@@ -253,11 +284,11 @@ pub struct Cache {
     heads: Vec<Option<Cand>>,
     gated: Vec<meta::Cache>,
     marks: Vec<u64>,
-    /// The value being searched by gated identifiers, lowercased with `_`, `-`, `.` read as spaces.
-    low: Vec<u8>,
     pairs: Vec<(usize, usize)>,
     /// Per gated identifier allowed in a value: its next accepted match (batch offsets).
     next: Vec<Next>,
+    /// Per context of the batch: the shaped identifiers it backs ([`Ctx::shaped`]).
+    ctx_shaped: Vec<u64>,
 }
 
 /// A detection of an always-stream, in batch offsets.
@@ -288,6 +319,12 @@ fn norm_byte(b: u8) -> u8 {
         b'_' | b'-' | b'.' => b' ',
         _ => b.to_ascii_lowercase(),
     }
+}
+
+/// Whether `h` holds an ASCII letter or `#`; branch-free, so it vectorises (it runs over
+/// every detection, most of them digits only).
+fn letter_or_hash(h: &[u8]) -> bool {
+    h.iter().fold(false, |a, &c| a | ((c | 0x20).wrapping_sub(b'a') < 26) | (c == b'#'))
 }
 
 /// The lazy DFA cache: the default (2 MiB) is too small for the union of all patterns.
@@ -381,7 +418,7 @@ impl Scanner {
         let gate = if variants.is_empty() {
             None
         } else {
-            Some(AhoCorasick::builder().ascii_case_insensitive(true).build(&variants).map_err(|e| Error::Identifier { name: "keywords".into(), message: e.to_string() })?)
+            Some(AhoCorasick::builder().ascii_case_insensitive(true).kind(Some(AhoCorasickKind::DFA)).build(&variants).map_err(|e| Error::Identifier { name: "keywords".into(), message: e.to_string() })?)
         };
         let gl = match opts.gitleaks {
             None => None,
@@ -427,35 +464,47 @@ impl Scanner {
                 Some(Gitleaks { rules: loaded.rules, global: loaded.global, ac, by_keyword, always, base })
             }
         };
-        Ok(Scanner { idents, always, gated, gate, gate_masks, gate_len, gate_words, gl })
+        let shaped = (0..idents.len()).filter(|&i| matches!(idents[i].shape, Shape::Name | Shape::Street)).collect();
+        Ok(Scanner { idents, always, gated, gate, gate_masks, gate_len, gate_words, shaped, gl })
     }
 
     pub fn cache(&self) -> Cache {
-        Cache { always: self.always.iter().map(Group::cache).collect(), heads: Vec::new(), gated: self.gated.iter().map(|g| g.re.create_cache()).collect(), low: Vec::new(), pairs: Vec::new(), marks: Vec::new(), next: Vec::new() }
+        Cache { always: self.always.iter().map(Group::cache).collect(), heads: Vec::new(), gated: self.gated.iter().map(|g| g.re.create_cache()).collect(), pairs: Vec::new(), marks: Vec::new(), next: Vec::new(), ctx_shaped: Vec::new() }
     }
 
     /// Whether one of the identifier's keywords is in the context or within its maximum
-    /// distance before `start`; `low` is the value normalised with [`norm_byte`].
-    fn has_keyword(&self, id: &Identifier, low: &[u8], start: usize, ctx: Option<&str>) -> bool {
+    /// distance before `start` (the window normalised with [`norm_byte`] here, only for
+    /// candidates that got this far).
+    fn has_keyword(&self, id: &Identifier, value: &[u8], start: usize, ctx: Option<&str>) -> bool {
         if let Some(c) = ctx {
             if id.keywords.iter().any(|k| c.contains(k.as_str())) {
                 return true;
             }
         }
         let from = start.saturating_sub(id.max_distance);
-        let Some(before) = low.get(from..start) else { return false };
-        id.keywords.iter().any(|k| gitleaks::contains(before, k.as_bytes()))
+        let Some(before) = value.get(from..start) else { return false };
+        let mut small = [0u8; 64];
+        let mut large = Vec::new();
+        let low: &mut [u8] = if before.len() <= small.len() {
+            &mut small[..before.len()]
+        } else {
+            large.resize(before.len(), 0);
+            &mut large
+        };
+        for (d, &b) in low.iter_mut().zip(before) {
+            *d = norm_byte(b);
+        }
+        id.keywords.iter().any(|k| gitleaks::contains(low, k.as_bytes()))
     }
 
     /// Checks a candidate `value[s..e]` for identifier `i`; returns the reported span.
-    /// `low` is the value normalised with [`norm_byte`] (only read for identifiers that need a keyword).
-    fn accept(&self, i: usize, value: &[u8], s: usize, e: usize, ctx: Option<&str>, low: &[u8]) -> Option<(usize, usize, Confidence)> {
+    fn accept(&self, i: usize, value: &[u8], s: usize, e: usize, ctx: Ctx<'_>) -> Option<(usize, usize, Confidence)> {
         let id = &self.idents[i];
         if s >= e || e > value.len() {
             return None;
         }
         if matches!(id.shape, Shape::Name | Shape::Street) {
-            return self.accept_shaped(id, value, s, e, ctx);
+            return self.accept_shaped(i, id, value, s, e, ctx);
         }
         let before = s.checked_sub(1).and_then(|p| value.get(p)).copied();
         let after = value.get(e).copied();
@@ -478,36 +527,48 @@ impl Scanner {
             _ => {}
         }
         let (s, mut e) = (s, e);
-        if id.validator == Validator::CreditCard && !validate::credit_card(&value[s..e]) {
-            // A number that follows the card may have been taken as a last group: retry without it.
-            for _ in 0..2 {
-                match value[s..e].iter().rposition(|&b| b == b' ' || b == b'-') {
-                    Some(p) => {
-                        e = s + p;
-                        if validate::credit_card(&value[s..e]) {
+        // Card numbers and IBANs are validated here, with their retries; `valid` is the
+        // validator's verdict on the final span (not worked out twice).
+        let mut valid = None;
+        if id.validator == Validator::CreditCard {
+            let mut ok = validate::credit_card(&value[s..e]);
+            if !ok {
+                // A number that follows the card may have been taken as a last group: retry without it.
+                for _ in 0..2 {
+                    match value[s..e].iter().rposition(|&b| b == b' ' || b == b'-') {
+                        Some(p) => {
+                            e = s + p;
+                            ok = validate::credit_card(&value[s..e]);
+                            if ok {
+                                break;
+                            }
+                        }
+                        None => break,
+                    }
+                }
+            }
+            valid = Some(ok);
+        }
+        if id.validator == Validator::Iban {
+            let mut ok = validate::iban(&value[s..e]);
+            if !ok {
+                // A trailing word may have been taken as a last group: retry without it.
+                for _ in 0..2 {
+                    match value[s..e].iter().rposition(|&b| b == b' ' || b == b'-') {
+                        Some(p) if !validate::iban(&value[s..s + p]) => e = s + p,
+                        Some(p) => {
+                            e = s + p;
+                            ok = true;
                             break;
                         }
+                        None => break,
                     }
-                    None => break,
                 }
             }
-        }
-        if id.validator == Validator::Iban && !validate::iban(&value[s..e]) {
-            // A trailing word may have been taken as a last group: retry without it.
-            for _ in 0..2 {
-                match value[s..e].iter().rposition(|&b| b == b' ' || b == b'-') {
-                    Some(p) if !validate::iban(&value[s..s + p]) => e = s + p,
-                    Some(p) => {
-                        e = s + p;
-                        break;
-                    }
-                    None => break,
-                }
-            }
+            valid = Some(ok);
         }
         let m = &value[s..e];
-        let valid = crate::tokenize::validates(id.validator, m);
-        if !valid {
+        if !valid.unwrap_or_else(|| crate::tokenize::validates(id.validator, m)) {
             return None;
         }
         if id.ignore_words.iter().any(|w| gitleaks::contains(m, w.as_bytes())) {
@@ -517,7 +578,7 @@ impl Scanner {
             KeywordRule::Never => false,
             KeywordRule::Always => true,
         };
-        if need && !self.has_keyword(id, low, s, ctx) {
+        if need && !self.has_keyword(id, value, s, ctx.text) {
             return None;
         }
         let conf = if id.shape == Shape::Postcode { Confidence::Medium } else { Confidence::High };
@@ -526,12 +587,12 @@ impl Scanner {
 
     /// Names and street lines: whole words only; the confidence says whether a keyword or
     /// the context backed the pattern (see [`Confidence`]).
-    fn accept_shaped(&self, id: &Identifier, value: &[u8], s: usize, e: usize, ctx: Option<&str>) -> Option<(usize, usize, Confidence)> {
+    fn accept_shaped(&self, i: usize, id: &Identifier, value: &[u8], s: usize, e: usize, ctx: Ctx<'_>) -> Option<(usize, usize, Confidence)> {
         let letter = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii_alphanumeric() || b >= 0x80);
         if letter(s.checked_sub(1).and_then(|p| value.get(p))) || letter(value.get(e)) {
             return None;
         }
-        let context = self.shaped_context(id, value, s, ctx);
+        let context = self.shaped_context(i, id, value, s, ctx);
         match id.shape {
             Shape::Name => validate::name(&value[s..e], context).map(|(a, b, c)| (s + a, s + b, c)),
             _ => Some((s, e, validate::street(context))),
@@ -541,12 +602,17 @@ impl Scanner {
     /// Whether a name or address keyword is in the context (column name, JSON path) or
     /// within the identifier's distance before `start`. A column or path element that names
     /// something else (`file_name`, `company_name`, `hostname` ...) does not count.
-    fn shaped_context(&self, id: &Identifier, value: &[u8], start: usize, ctx: Option<&str>) -> bool {
-        const NOT_PEOPLE: &[&str] = &["file", "company", "product", "host", "domain", "bucket", "table", "column", "business", "brand", "model", "app", "service", "org", "team", "project", "street", "city", "town", "country", "state", "region", "display", "user name", "username", "screen"];
-        if let Some(c) = ctx {
-            let other = id.shape == Shape::Name && NOT_PEOPLE.iter().any(|n| c.contains(n));
-            if !other && id.keywords.iter().any(|k| c.contains(k.as_str())) {
-                return true;
+    fn shaped_context(&self, i: usize, id: &Identifier, value: &[u8], start: usize, ctx: Ctx<'_>) -> bool {
+        match self.shaped.iter().position(|&x| x == i).filter(|&j| j < 64) {
+            Some(j) => {
+                if ctx.shaped & (1 << j) != 0 {
+                    return true;
+                }
+            }
+            None => {
+                if ctx.text.is_some_and(|c| Self::context_backs(id, c)) {
+                    return true;
+                }
             }
         }
         let from = start.saturating_sub(id.max_distance);
@@ -557,6 +623,23 @@ impl Scanner {
             *d = norm_byte(b);
         }
         id.keywords.iter().any(|k| gitleaks::contains(&buf[..n], k.as_bytes()))
+    }
+
+    /// Whether a context (column name, JSON path) backs a person-name or street identifier:
+    /// it holds one of its keywords, and for names does not name something else.
+    fn context_backs(id: &Identifier, c: &str) -> bool {
+        const NOT_PEOPLE: &[&str] = &["file", "company", "product", "host", "domain", "bucket", "table", "column", "business", "brand", "model", "app", "service", "org", "team", "project", "street", "city", "town", "country", "state", "region", "display", "user name", "username", "screen"];
+        let other = id.shape == Shape::Name && NOT_PEOPLE.iter().any(|n| c.contains(n));
+        !other && id.keywords.iter().any(|k| c.contains(k.as_str()))
+    }
+
+    /// The keyword context of value `seg`.
+    fn ctx_of<'b>(batch: &'b Batch, ctx_shaped: &[u64], seg: usize) -> Ctx<'b> {
+        let Some(c) = batch.segs.get(seg).map(|s| s.ctx as usize) else { return Ctx::NONE };
+        match batch.contexts.get(c) {
+            Some(t) => Ctx { text: Some(t.as_str()), shaped: ctx_shaped.get(c).copied().unwrap_or(0) },
+            None => Ctx::NONE,
+        }
     }
 
     /// Scans every value of a batch; hits are appended to `out` in value order.
@@ -589,12 +672,11 @@ impl Scanner {
         out.truncate(w);
     }
 
-    fn ctx(batch: &Batch, seg: usize) -> Option<&str> {
-        let c = batch.segs.get(seg)?.ctx;
-        batch.contexts.get(c as usize).map(String::as_str)
-    }
-
     fn scan_multi(&self, cache: &mut Cache, batch: &Batch, out: &mut Vec<Hit>) {
+        cache.ctx_shaped.clear();
+        cache.ctx_shaped.extend(batch.contexts.iter().map(|c| {
+            self.shaped.iter().take(64).enumerate().filter(|&(_, &i)| Self::context_backs(&self.idents[i], c)).fold(0u64, |a, (j, _)| a | 1 << j)
+        }));
         let marks = &mut cache.marks;
         marks.clear();
         marks.resize(batch.segs.len(), 0);
@@ -606,17 +688,14 @@ impl Scanner {
                 }
             }
         }
-        self.scan_always(&mut cache.always, &mut cache.heads, &mut cache.marks, batch, out);
+        self.scan_always(&mut cache.always, &mut cache.heads, &mut cache.marks, &cache.ctx_shaped, batch, out);
         if self.gated.is_empty() {
             return;
         }
         for si in 0..batch.segs.len() {
             let mask = cache.marks[si];
             if mask != 0 {
-                let seg = batch.segs[si];
-                cache.low.clear();
-                cache.low.extend(batch.buf[seg.start..seg.end].iter().map(|&b| norm_byte(b)));
-                self.scan_gated(&mut cache.gated, &cache.low, &mut cache.next, batch, si, mask, out);
+                self.scan_gated(&mut cache.gated, &mut cache.next, &cache.ctx_shaped, batch, si, mask, out);
             }
         }
     }
@@ -627,10 +706,11 @@ impl Scanner {
     /// detection; the leftmost (then the first in priority order) is taken, and streams
     /// whose next detection started inside it search again from its end.
     /// Keywords met on the way mark their values in `marks`.
-    fn scan_always(&self, caches: &mut [GroupCache], heads: &mut Vec<Option<Cand>>, marks: &mut [u64], batch: &Batch, out: &mut Vec<Hit>) {
+    fn scan_always(&self, caches: &mut [GroupCache], heads: &mut Vec<Option<Cand>>, marks: &mut [u64], ctx_shaped: &[u64], batch: &Batch, out: &mut Vec<Hit>) {
         heads.clear();
         for (g, c) in self.always.iter().zip(caches.iter_mut()) {
-            heads.push(self.next_always(g, c, marks, batch, 0, 0));
+            c.hint = 0;
+            heads.push(self.next_always(g, c, marks, ctx_shaped, batch, 0, 0));
         }
         loop {
             let mut best: Option<(usize, Cand)> = None;
@@ -650,7 +730,7 @@ impl Scanner {
             if k == 0 && self.always.first().is_some_and(|g| !g.kw_masks.is_empty()) {
                 if let Some(ac) = &self.gate {
                     let hay = &batch.buf[b.s..(b.e + self.gate_len).min(seg.end).max(b.e)];
-                    if hay[..b.e - b.s].iter().any(|c| c.is_ascii_alphabetic() || *c == b'#') {
+                    if letter_or_hash(&hay[..b.e - b.s]) {
                         for m in ac.find_overlapping_iter(hay) {
                             if m.start() < b.e - b.s {
                                 marks[b.seg] |= self.gate_masks.get(m.pattern().as_usize()).copied().unwrap_or(u64::MAX);
@@ -665,7 +745,7 @@ impl Scanner {
                     // keywords inside another stream's detection; what starts before `cursor` is
                     // dropped there.
                     let from = if j == 0 && k != 0 && !g.kw_masks.is_empty() { old.s + 1 } else { cursor };
-                    *h = self.next_always(g, c, marks, batch, from, cursor);
+                    *h = self.next_always(g, c, marks, ctx_shaped, batch, from, cursor);
                 }
             }
         }
@@ -673,9 +753,10 @@ impl Scanner {
 
     /// The next detection of one always-stream starting at or after `min_start`, searching
     /// from `from`; keywords on the way mark their values.
-    fn next_always(&self, g: &Group, c: &mut GroupCache, marks: &mut [u64], batch: &Batch, from: usize, min_start: usize) -> Option<Cand> {
+    #[allow(clippy::too_many_arguments)]
+    fn next_always(&self, g: &Group, c: &mut GroupCache, marks: &mut [u64], ctx_shaped: &[u64], batch: &Batch, from: usize, min_start: usize) -> Option<Cand> {
         let nv = g.ids.len();
-        let mut hint = batch.segs.partition_point(|g| g.end <= from);
+        let mut hint = batch.first_after(from, c.hint);
         let hay = batch.buf.as_slice();
         let to = hay.len();
         let mut at = from;
@@ -687,9 +768,10 @@ impl Scanner {
                 continue;
             };
             hint = si;
+            c.hint = si;
             let seg = batch.segs[si];
             let value = &hay[seg.start..seg.end];
-            let ctx = Self::ctx(batch, si);
+            let ctx = Self::ctx_of(batch, ctx_shaped, si);
             let pid = m.pattern().as_usize();
             if pid >= nv {
                 // A keyword: only marks its value (nothing else starts here, as identifiers come first).
@@ -700,7 +782,7 @@ impl Scanner {
             let mut found = None;
             let in_seg = e <= seg.end;
             if in_seg && e > s {
-                found = self.accept(g.ids[pid], value, s - seg.start, e - seg.start, ctx, &[]).map(|sp| (g.ids[pid], sp));
+                found = self.accept(g.ids[pid], value, s - seg.start, e - seg.start, ctx).map(|sp| (g.ids[pid], sp));
             }
             if found.is_none() && nv + g.kw_masks.len() > 1 {
                 // Every other pattern that matches at the same place, in priority order.
@@ -719,7 +801,7 @@ impl Scanner {
                     if let Some(m2) = g.re.search_with(&mut c.re, &inp) {
                         if m2.end() > m2.start() {
                             let qi = g.ids[q.as_usize()];
-                            if let Some(sp) = self.accept(qi, value, s - seg.start, m2.end() - seg.start, ctx, &[]) {
+                            if let Some(sp) = self.accept(qi, value, s - seg.start, m2.end() - seg.start, ctx) {
                                 found = Some((qi, sp));
                                 break;
                             }
@@ -731,7 +813,7 @@ impl Scanner {
                 let inp = Input::new(hay).range(s..seg.end).anchored(Anchored::Yes);
                 if let Some(m2) = g.re.search_with(&mut c.re, &inp) {
                     if m2.end() > m2.start() {
-                        found = self.accept(g.ids[0], value, s - seg.start, m2.end() - seg.start, ctx, &[]).map(|sp| (g.ids[0], sp));
+                        found = self.accept(g.ids[0], value, s - seg.start, m2.end() - seg.start, ctx).map(|sp| (g.ids[0], sp));
                     }
                 }
             }
@@ -743,18 +825,16 @@ impl Scanner {
         None
     }
 
-    /// The keyword-gated identifiers whose bits are in `mask`, over one value (`low`: the
-    /// value normalised with [`norm_byte`]). Positions are
+    /// The keyword-gated identifiers whose bits are in `mask`, over one value. Positions are
     /// taken left to right; at each, the allowed identifiers are tried in priority order, and
     /// after a detection the search goes on at its end (as one leftmost-first search over all
     /// of them would, but each identifier's regex runs alone and only where it may match).
     #[allow(clippy::too_many_arguments)]
-    fn scan_gated(&self, caches: &mut [meta::Cache], low: &[u8], next: &mut Vec<Next>, batch: &Batch, si: usize, mask: u64, out: &mut Vec<Hit>) {
+    fn scan_gated(&self, caches: &mut [meta::Cache], next: &mut Vec<Next>, ctx_shaped: &[u64], batch: &Batch, si: usize, mask: u64, out: &mut Vec<Hit>) {
         let seg = batch.segs[si];
         let hay = batch.buf.as_slice();
         let value = &hay[seg.start..seg.end];
-        let lowv = low;
-        let ctx = Self::ctx(batch, si);
+        let ctx = Self::ctx_of(batch, ctx_shaped, si);
         // The next accepted match of gated identifier `pos` at or after `from`.
         let find = |caches: &mut [meta::Cache], pos: usize, from: usize| -> Option<(usize, usize, Confidence)> {
             let g = &self.gated[pos];
@@ -763,7 +843,7 @@ impl Scanner {
                 let m = g.re.search_with(&mut caches[pos], &Input::new(hay).range(at..seg.end))?;
                 let (s, e) = (m.start(), m.end());
                 if e > s {
-                    if let Some((a, b, c)) = self.accept(g.id, value, s - seg.start, e - seg.start, ctx, lowv) {
+                    if let Some((a, b, c)) = self.accept(g.id, value, s - seg.start, e - seg.start, ctx) {
                         return Some((seg.start + a, seg.start + b, c));
                     }
                 }
@@ -838,5 +918,17 @@ impl Scanner {
                 out.push(Hit { ident: gl.base + ri, confidence: Confidence::High, seg: si, start: a, end: b });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn letter_or_hash_is_ascii_alphabetic_or_hash() {
+        for c in 0..=255u8 {
+            assert_eq!(super::letter_or_hash(&[c]), c.is_ascii_alphabetic() || c == b'#', "{c}");
+        }
+        assert!(!super::letter_or_hash(b"4111 1111-1111 1111"));
+        assert!(super::letter_or_hash(b"4111 1111 #"));
     }
 }

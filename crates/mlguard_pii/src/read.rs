@@ -11,6 +11,8 @@
 use crate::engine::{Batch, Cache, Hit, Scanner};
 use crate::Error;
 use flate2::read::MultiGzDecoder;
+use regex_automata::util::prefilter::Prefilter;
+use regex_automata::{MatchKind, Span};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
@@ -303,31 +305,54 @@ pub fn scan_opened<S: Sink>(scanner: &Scanner, cache: &mut Cache, opened: Opened
             bytes = crate::parquet::scan(&mut d, file).map_err(std::io::Error::other)?;
         }
         Kind::Text => {
-            let mut line = Vec::new();
-            let mut no = 1u64;
-            let mut col = 1u64;
+            // Lines straight from the reader's buffer into the batch (one copy), the newline
+            // found with a vectorised search; a line is read in pieces of at most
+            // `MAX_LINE` bytes, its newline included, as `take(MAX_LINE).read_until` would.
+            let nl = Prefilter::new(MatchKind::LeftmostFirst, &[b"\n"]);
+            let find_nl = |h: &[u8]| match &nl {
+                Some(p) => p.find(h, Span::from(0..h.len())).map(|s| s.start),
+                None => h.iter().position(|&b| b == b'\n'),
+            };
+            let mut pending: Vec<u8> = Vec::new();
+            let (mut no, mut col) = (1u64, 1u64);
+            let max = MAX_LINE as usize;
             loop {
-                line.clear();
-                let n = (&mut reader).take(MAX_LINE).read_until(b'\n', &mut line)?;
-                if n == 0 {
+                let buf = reader.fill_buf()?;
+                if buf.is_empty() {
+                    if !pending.is_empty() {
+                        bytes += text_piece(&mut d, &pending, &mut no, &mut col);
+                    }
                     break;
                 }
-                bytes += n as u64;
-                let ended = line.last() == Some(&b'\n');
-                let mut v = &line[..];
-                if ended {
-                    v = &v[..v.len() - 1];
-                    if v.last() == Some(&b'\r') {
-                        v = &v[..v.len() - 1];
+                let mut at = 0;
+                while at < buf.len() {
+                    let room = max - pending.len();
+                    let look = &buf[at..buf.len().min(at + room)];
+                    match find_nl(look) {
+                        Some(i) if pending.is_empty() => {
+                            bytes += text_piece(&mut d, &look[..=i], &mut no, &mut col);
+                            at += i + 1;
+                        }
+                        Some(i) => {
+                            pending.extend_from_slice(&look[..=i]);
+                            bytes += text_piece(&mut d, &pending, &mut no, &mut col);
+                            pending.clear();
+                            at += i + 1;
+                        }
+                        None if look.len() == room => {
+                            pending.extend_from_slice(look);
+                            bytes += text_piece(&mut d, &pending, &mut no, &mut col);
+                            pending.clear();
+                            at += look.len();
+                        }
+                        None => {
+                            pending.extend_from_slice(look);
+                            at += look.len();
+                        }
                     }
                 }
-                d.push(v, Loc::Line { line: no, column: col }, u32::MAX);
-                if ended {
-                    no += 1;
-                    col = 1;
-                } else {
-                    col += n as u64;
-                }
+                let n = buf.len();
+                reader.consume(n);
             }
         }
         Kind::JsonLines => {
@@ -381,42 +406,184 @@ pub fn scan_opened<S: Sink>(scanner: &Scanner, cache: &mut Cache, opened: Opened
             }
         }
         Kind::Delimited(delim) => {
-            let counter = CountingReader { inner: reader, n: 0 };
-            let mut rdr = csv::ReaderBuilder::new().delimiter(delim).has_headers(false).flexible(true).from_reader(counter);
-            let mut rec = csv::ByteRecord::new();
-            let mut row = 0u64;
-            loop {
-                match rdr.read_byte_record(&mut rec) {
-                    Ok(false) => break,
-                    Ok(true) => {}
-                    Err(e) => {
-                        notes.push(Note { place: format!("row {}", row + 1), message: format!("unreadable record: {e}") });
-                        if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                            break;
-                        }
-                        row += 1;
-                        continue;
-                    }
-                }
-                row += 1;
-                if row == 1 {
-                    d.header = rec.iter().map(|c| String::from_utf8_lossy(c).trim().to_string()).collect();
-                    d.header_ctx.clear();
-                    continue;
-                }
-                for (ci, cell) in rec.iter().enumerate() {
-                    if cell.is_empty() {
-                        continue;
-                    }
-                    let c = d.column_ctx(ci);
-                    d.push(cell, Loc::Cell { row, column: ci as u64 + 1 }, c);
-                }
-            }
-            bytes = rdr.get_ref().n;
+            bytes = scan_delimited(&mut d, reader, delim, &mut notes, true);
         }
     }
     d.flush();
     Ok((bytes, notes))
+}
+
+/// The rows of a delimited file: the first is the header, every other row's non-empty
+/// cells are values. Rows are split here while they hold no quote and no `\r` (a line
+/// split at the delimiter is then exactly the record the `csv` crate reads, blank lines
+/// skipped as it skips them); from the first line that holds one, the rest of the file is
+/// read by the `csv` crate. `fast: false` reads it all with the `csv` crate. Returns the
+/// bytes read.
+fn scan_delimited<S: Sink>(d: &mut Driver<'_, S>, mut reader: Box<dyn BufRead>, delim: u8, notes: &mut Vec<Note>, fast: bool) -> u64 {
+    let mut row = 0u64;
+    let mut done = 0u64;
+    let mut pending: Vec<u8> = Vec::new();
+    // A file that may start with a byte order mark, which the `csv` crate drops, is read
+    // by it from the start.
+    let bom = matches!(reader.fill_buf(), Ok(b) if b.first() == Some(&0xEF));
+    let stops = if fast && !bom && !matches!(delim, b'\n' | b'\r' | b'"') { Prefilter::new(MatchKind::LeftmostFirst, &[b"\n", b"\"", b"\r"]) } else { None };
+    let mut handed = false;
+    if let Some(stops) = stops {
+        loop {
+            let buf = match reader.fill_buf() {
+                Ok(b) => b,
+                Err(e) => {
+                    notes.push(Note { place: format!("row {}", row + 1), message: format!("unreadable record: {}", csv::Error::from(e)) });
+                    return done + pending.len() as u64;
+                }
+            };
+            if buf.is_empty() {
+                if !pending.is_empty() {
+                    delimited_row(d, &pending, delim, &mut row);
+                    done += pending.len() as u64;
+                }
+                return done;
+            }
+            let mut at = 0;
+            let mut hand_over = false;
+            while at < buf.len() {
+                match stops.find(buf, Span::from(at..buf.len())).map(|sp| sp.start) {
+                    Some(i) if buf[i] == b'\n' => {
+                        if pending.is_empty() {
+                            delimited_row(d, &buf[at..i], delim, &mut row);
+                        } else {
+                            done += pending.len() as u64;
+                            pending.extend_from_slice(&buf[at..i]);
+                            delimited_row(d, &pending, delim, &mut row);
+                            pending.clear();
+                        }
+                        done += (i + 1 - at) as u64;
+                        at = i + 1;
+                    }
+                    Some(_) => {
+                        hand_over = true;
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            pending.extend_from_slice(&buf[at..]);
+            let n = buf.len();
+            reader.consume(n);
+            if hand_over {
+                handed = true;
+                break;
+            }
+        }
+    }
+    // The rest, from the start of a record, through the `csv` crate. Handed over mid-file, it
+    // gets a blank line first (which it skips), so that it does not take a byte order mark
+    // at the start of the line for the file's.
+    if handed {
+        pending.insert(0, b'\n');
+    }
+    let rest = std::io::Cursor::new(pending).chain(reader);
+    let counter = CountingReader { inner: rest, n: 0 };
+    let mut rdr = csv::ReaderBuilder::new().delimiter(delim).has_headers(false).flexible(true).from_reader(counter);
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        match rdr.read_byte_record(&mut rec) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                notes.push(Note { place: format!("row {}", row + 1), message: format!("unreadable record: {e}") });
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
+                row += 1;
+                continue;
+            }
+        }
+        row += 1;
+        if row == 1 {
+            d.header = rec.iter().map(|c| String::from_utf8_lossy(c).trim().to_string()).collect();
+            d.header_ctx.clear();
+            continue;
+        }
+        for (ci, cell) in rec.iter().enumerate() {
+            if cell.is_empty() {
+                continue;
+            }
+            let c = d.column_ctx(ci);
+            d.push(cell, Loc::Cell { row, column: ci as u64 + 1 }, c);
+        }
+    }
+    done + rdr.get_ref().n.saturating_sub(u64::from(handed))
+}
+
+/// One line of a delimited file without quotes or `\r` (blank lines are no record).
+fn delimited_row<S: Sink>(d: &mut Driver<'_, S>, line: &[u8], delim: u8, row: &mut u64) {
+    if line.is_empty() {
+        return;
+    }
+    *row += 1;
+    if *row == 1 {
+        d.header = line.split(|&b| b == delim).map(|c| String::from_utf8_lossy(c).trim().to_string()).collect();
+        d.header_ctx.clear();
+        return;
+    }
+    let (mut ci, mut at) = (0, 0);
+    loop {
+        let end = find_byte(&line[at..], delim).map_or(line.len(), |i| at + i);
+        let cell = &line[at..end];
+        if !cell.is_empty() {
+            let c = d.column_ctx(ci);
+            d.push(cell, Loc::Cell { row: *row, column: ci as u64 + 1 }, c);
+        }
+        if end == line.len() {
+            return;
+        }
+        ci += 1;
+        at = end + 1;
+    }
+}
+
+/// The first `b` in `h`, eight bytes at a time (cells are short: a call to a vectorised
+/// search costs more than it saves).
+fn find_byte(h: &[u8], b: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let pat = LO * u64::from(b);
+    let mut chunks = h.chunks_exact(8);
+    let mut base = 0;
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w) ^ pat;
+        // The lowest set bit marks the first zero byte of `x` (higher ones may be false).
+        let z = x.wrapping_sub(LO) & !x & HI;
+        if z != 0 {
+            return Some(base + (z.trailing_zeros() / 8) as usize);
+        }
+        base += 8;
+    }
+    chunks.remainder().iter().position(|&c| c == b).map(|i| base + i)
+}
+
+/// One piece of a text line (its newline included if it has one): pushed without the
+/// newline and a `\r` before it; returns its length.
+fn text_piece<S: Sink>(d: &mut Driver<'_, S>, piece: &[u8], no: &mut u64, col: &mut u64) -> u64 {
+    let ended = piece.last() == Some(&b'\n');
+    let mut v = piece;
+    if ended {
+        v = &v[..v.len() - 1];
+        if v.last() == Some(&b'\r') {
+            v = &v[..v.len() - 1];
+        }
+    }
+    d.push(v, Loc::Line { line: *no, column: *col }, u32::MAX);
+    if ended {
+        *no += 1;
+        *col = 1;
+    } else {
+        *col += piece.len() as u64;
+    }
+    piece.len() as u64
 }
 
 fn trim_ascii(s: &[u8]) -> &[u8] {
@@ -463,5 +630,141 @@ pub fn walk(path: &Path, out: &mut Vec<std::path::PathBuf>, errors: &mut Vec<(St
         },
         Ok(_) => errors.push((path.display().to_string(), "not a regular file".into())),
         Err(e) => errors.push((path.display().to_string(), format!("cannot read: {e}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::Batch;
+    use proptest::prelude::*;
+
+    /// Every value pushed (location, bytes, context) and the header, in order.
+    #[derive(Default, Debug, PartialEq)]
+    struct Seen {
+        values: Vec<(Loc, Vec<u8>, Option<String>)>,
+        headers: Vec<Vec<String>>,
+    }
+
+    impl Sink for Seen {
+        fn batch(&mut self, batch: &Batch, locs: &[Loc], _hits: &[Hit], header: &[String]) {
+            for (i, s) in batch.segs.iter().enumerate() {
+                self.values.push((locs[s.loc as usize].clone(), batch.value(i).to_vec(), batch.contexts.get(s.ctx as usize).cloned()));
+            }
+            if self.headers.last().map(Vec::as_slice) != Some(header) {
+                self.headers.push(header.to_vec());
+            }
+        }
+    }
+
+    /// Reads `data` as a delimited file, split here (`fast`) or by the `csv` crate only;
+    /// `chunk` is the reader's buffer size (lines cross buffer ends).
+    fn read_delimited(data: &[u8], delim: u8, fast: bool, chunk: usize) -> (Seen, u64, Vec<String>) {
+        let scanner = Scanner::new(crate::Options::default()).unwrap();
+        let mut cache = scanner.cache();
+        let mut seen = Seen::default();
+        let mut notes = Vec::new();
+        let bytes = {
+            let mut d = Driver { scanner: &scanner, cache: &mut cache, batch: Batch::new(), locs: Vec::new(), hits: Vec::new(), sink: &mut seen, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default() };
+            let reader: Box<dyn BufRead> = Box::new(BufReader::with_capacity(chunk, std::io::Cursor::new(data.to_vec())));
+            let n = scan_delimited(&mut d, reader, delim, &mut notes, fast);
+            d.flush();
+            n
+        };
+        (seen, bytes, notes.into_iter().map(|n| format!("{}: {}", n.place, n.message)).collect())
+    }
+
+    type Values = Vec<(Loc, Vec<u8>)>;
+
+    /// The text reader's values, next to what `take(MAX_LINE).read_until` line by line gives.
+    fn text_values(data: &[u8], chunk: usize) -> (Values, u64, Values, u64) {
+        let scanner = Scanner::new(crate::Options::default()).unwrap();
+        let mut cache = scanner.cache();
+        let mut seen = Seen::default();
+        let reader: Box<dyn BufRead> = Box::new(BufReader::with_capacity(chunk, std::io::Cursor::new(data.to_vec())));
+        let (bytes, _) = scan_opened(&scanner, &mut cache, Opened { reader, kind: Kind::Text, gzip: false, file: None }, &mut seen).unwrap();
+        let got = seen.values.into_iter().map(|(l, v, _)| (l, v)).collect();
+        let mut want = Vec::new();
+        let mut r = std::io::Cursor::new(data);
+        let (mut no, mut col, mut n_all) = (1u64, 1u64, 0u64);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            let n = (&mut r).take(MAX_LINE).read_until(b'\n', &mut line).unwrap();
+            if n == 0 {
+                break;
+            }
+            n_all += n as u64;
+            let ended = line.last() == Some(&b'\n');
+            let mut v = &line[..];
+            if ended {
+                v = &v[..v.len() - 1];
+                if v.last() == Some(&b'\r') {
+                    v = &v[..v.len() - 1];
+                }
+            }
+            want.push((Loc::Line { line: no, column: col }, v.to_vec()));
+            if ended {
+                no += 1;
+                col = 1;
+            } else {
+                col += n as u64;
+            }
+        }
+        (got, bytes, want, n_all)
+    }
+
+    #[test]
+    fn text_reader_pieces_are_read_until_pieces() {
+        let max = MAX_LINE as usize;
+        let mut long = vec![b'x'; 2 * max + 7];
+        long.extend_from_slice(b"\r\nshort\r\n\n");
+        long.extend(vec![b'y'; max - 1]);
+        long.extend_from_slice(b"\n");
+        long.extend(vec![b'z'; max]);
+        long.extend_from_slice(b"\nlast");
+        for data in [&b""[..], b"\n", b"a\r\nb\rc\n\nd", b"no newline", &long] {
+            for chunk in [1, 5, 64, 1 << 16] {
+                if data.len() > 100_000 && chunk < 64 {
+                    continue;
+                }
+                let (got, bytes, want, n_all) = text_values(data, chunk);
+                assert_eq!(bytes, n_all, "{chunk}");
+                assert_eq!(got.len(), want.len(), "{chunk}");
+                assert!(got == want, "{chunk}");
+            }
+        }
+    }
+
+    #[test]
+    fn find_byte_finds_the_first() {
+        let hay: Vec<u8> = (0..40u8).map(|i| i.wrapping_mul(37) ^ 0x55).collect();
+        for len in 0..hay.len() {
+            for b in [0u8, 0x55, 0x80, 0xFF, hay[len / 2], hay[len.saturating_sub(1)]] {
+                let h = &hay[..len];
+                assert_eq!(find_byte(h, b), h.iter().position(|&c| c == b), "{len} {b}");
+            }
+        }
+        assert_eq!(find_byte(b"\x01\x01\x00,,", b','), Some(3));
+        assert_eq!(find_byte(b"aaaaaaa\x80\x81,", b','), Some(9));
+    }
+
+    #[test]
+    fn delimited_fast_path_reads_what_csv_reads() {
+        for data in [&b"id,name\n1,Jane Roe\n\n2,,x\n,\n3,\"a,b\"\n4,c\r\n5,d"[..], b"a,b\n1,2", b"a\tb\n\n\n1\t2\n", b"\xef\xbb\xbfname,ssn\nJane,123-45-6789\n", b"name,ssn\nJane,1\n\xef\xbb\xbf\"x\",2\n", b""] {
+            for chunk in [1, 3, 8, 64] {
+                let d = if data.contains(&b'\t') { b'\t' } else { b',' };
+                assert_eq!(read_delimited(data, d, true, chunk), read_delimited(data, d, false, chunk), "{:?} {chunk}", String::from_utf8_lossy(data));
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+        #[test]
+        fn delimited_fast_path_reads_what_csv_reads_prop(data in proptest::collection::vec(prop::sample::select(vec![b'a', b'1', b' ', b',', b'\t', b'"', b'\r', b'\n', b'\n', b',', 0xC3, 0xA9, 0xEF, 0xBB, 0xBF]), 0..80), chunk in 1usize..20, tab in any::<bool>()) {
+            let d = if tab { b'\t' } else { b',' };
+            prop_assert_eq!(read_delimited(&data, d, true, chunk), read_delimited(&data, d, false, chunk));
+        }
     }
 }

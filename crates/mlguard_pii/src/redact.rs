@@ -267,6 +267,7 @@ impl TokenState {
 
 /// Tokenizes (or restores) one value. `ty` is the detected type, or `None` for a whole-column
 /// value; `ctx` the normalised column name or JSON path; `int` set for integer columns.
+#[allow(clippy::too_many_arguments)]
 fn tokenize_value(scanner: &Scanner, policy: &Policy, ts: &mut TokenState, forward: bool, ty: Option<&str>, value: &[u8], ctx: &str, int: Option<IntRange>, stats: &mut Stats) -> Vec<u8> {
     let tweak = policy.tweak.as_deref().unwrap_or(ctx).as_bytes().to_vec();
     let checks: &[(Option<regex::bytes::Regex>, Validator)] = match ty {
@@ -312,6 +313,7 @@ pub struct Stats {
 
 /// Rewrites every value of a batch; returns the new values (None: unchanged). `int` is set
 /// when every value of the batch goes back into an integer column.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn rewrite(scanner: &Scanner, cache: &mut Cache, policy: &Policy, ts: &mut TokenState, batch: &Batch, col_ops: &[Option<Op>], int: Option<IntRange>, stats: &mut Stats) -> Vec<Option<Vec<u8>>> {
     let mut out: Vec<Option<Vec<u8>>> = vec![None; batch.segs.len()];
     // Whole-value operators from the column.

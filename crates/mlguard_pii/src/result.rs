@@ -48,10 +48,29 @@ pub struct Collect<'a> {
 
 impl Sink for Collect<'_> {
     fn batch(&mut self, batch: &Batch, locs: &[Loc], hits: &[Hit], header: &[String]) {
+        let keep = if self.sample_values > 0 { self.sample_values } else { 3 };
+        // Per identifier in this batch: counts, and whether its detection still keeps
+        // locations or samples (once it has all it keeps, a hit only counts).
+        let mut acc: Vec<(u64, [u64; 3], bool)> = Vec::new();
         for h in hits {
+            if acc.len() <= h.ident {
+                acc.resize(h.ident + 1, (0, [0; 3], false));
+            }
+            let a = &mut acc[h.ident];
+            if a.0 == 0 {
+                let d = self.result.detections.entry(h.ident).or_default();
+                a.2 = d.occurrences.len() < MAX_OCCURRENCES || d.samples.len() < keep;
+            }
+            a.0 += 1;
+            a.1[h.confidence as usize] += 1;
+            if !a.2 {
+                continue;
+            }
             let d = self.result.detections.entry(h.ident).or_default();
-            d.count += 1;
-            d.by_confidence[h.confidence as usize] += 1;
+            if d.occurrences.len() >= MAX_OCCURRENCES && d.samples.len() >= keep {
+                a.2 = false;
+                continue;
+            }
             let Some(seg) = batch.segs.get(h.seg) else { continue };
             if d.occurrences.len() < MAX_OCCURRENCES {
                 let occ = match locs.get(seg.loc as usize) {
@@ -65,10 +84,18 @@ impl Sink for Collect<'_> {
                 };
                 d.occurrences.push(occ);
             }
-            let keep = if self.sample_values > 0 { self.sample_values } else { 3 };
             if d.samples.len() < keep {
                 let raw = String::from_utf8_lossy(&batch.value(h.seg)[h.start..h.end]).into_owned();
                 d.samples.push(if self.sample_values > 0 { raw } else { mask(&raw) });
+            }
+        }
+        for (ident, (n, by, _)) in acc.into_iter().enumerate() {
+            if n > 0 {
+                let d = self.result.detections.entry(ident).or_default();
+                d.count += n;
+                for (t, x) in d.by_confidence.iter_mut().zip(by) {
+                    *t += x;
+                }
             }
         }
     }

@@ -126,6 +126,8 @@ impl<C: BlockCipher + BlockEncrypt + KeyInit + Clone> Radixes<C> {
     }
 }
 
+// One per key: the size difference between the variants does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Keyed {
     A128(Radixes<Aes128>),
     A192(Radixes<Aes192>),
@@ -160,7 +162,7 @@ impl Tokenizer {
     /// A tokenizer for a key written as hex digits (whitespace around it ignored).
     pub fn from_hex(text: &str) -> Result<Tokenizer, String> {
         let t = text.trim();
-        if t.len() % 2 != 0 || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !t.len().is_multiple_of(2) || !t.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err("the tokenize key must be hex digits (32, 48 or 64 of them)".into());
         }
         let key: Vec<u8> = (0..t.len()).step_by(2).filter_map(|i| u8::from_str_radix(&t[i..i + 2], 16).ok()).collect();
