@@ -2,6 +2,8 @@
 //! garbage, one that throttles. A small HTTP server on loopback plays AWS; it answers STS's
 //! GetCallerIdentity and EC2's DescribeVpcs in their query-protocol XML, and what the test asks.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test helpers fail the test by panicking")]
+
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};

@@ -6,6 +6,8 @@
 //! needs no Python; run alone with `cargo test -p mlguard --test live_moto -- --ignored`.
 //! When the virtualenv is missing they fail, naming the command that makes it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test helpers fail the test by panicking")]
+
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::io::{Read, Write};

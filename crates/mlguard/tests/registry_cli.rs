@@ -2,6 +2,8 @@
 //! server (`registry serve`, on loopback), and the client commands (`model …`, `signature …`),
 //! with the OpenSSF signature check the binary plugs into the server.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "test helpers fail the test by panicking")]
+
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -184,6 +184,7 @@ impl Run {
         lock(&self.notes).push(s);
     }
 
+    #[expect(clippy::too_many_arguments, reason = "one argument per field of the call record it writes")]
     fn record(&self, at: &At, service: &str, command: &str, resource: Option<&str>, outcome: Outcome, pages: u32, fail: Option<&Failure>, started: Option<Instant>) {
         let r = CallRecord {
             account: at.account.clone(),

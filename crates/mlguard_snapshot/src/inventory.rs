@@ -523,7 +523,9 @@ fn read_manifest(snap: &Snapshot, inv: &mut Inventory) {
     if let Some(s) = &m.stopped {
         inv.diagnostics.push(Diagnostic::warning("manifest.json", "", format!("collection stopped early ({}: {}); calls not attempted are listed below", s.error_code, s.message)));
     }
-    let mut groups: std::collections::BTreeMap<(String, String, String, String, String), (usize, String)> = std::collections::BTreeMap::new();
+    // (account, region, service, command, reason) → (calls, first resource).
+    type CallKey = (String, String, String, String, String);
+    let mut groups: std::collections::BTreeMap<CallKey, (usize, String)> = std::collections::BTreeMap::new();
     for c in m.calls.iter().filter(|c| c.outcome.is_missing()) {
         let key = (c.account.clone(), c.region.clone(), c.service.clone(), c.command.clone(), c.reason());
         let e = groups.entry(key).or_insert((0, c.resource.clone().unwrap_or_default()));
