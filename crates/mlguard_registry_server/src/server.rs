@@ -141,22 +141,31 @@ const UPLOAD_TTL: std::time::Duration = std::time::Duration::from_secs(24 * 3600
 /// (the blob is stored already; the upload is hashed and recorded, not stored twice).
 #[derive(Default)]
 struct Uploads {
-    map: Mutex<std::collections::HashMap<(String, Sha256Digest), std::time::Instant>>,
+    map: Mutex<UploadMap>,
+}
+
+#[derive(Default)]
+struct UploadMap {
+    at: std::collections::HashMap<(String, Sha256Digest), std::time::Instant>,
+    /// When expired entries were last removed: at most once a minute, so that an upload does
+    /// not scan the whole map each time.
+    pruned: Option<std::time::Instant>,
 }
 
 impl Uploads {
     fn record(&self, group: &str, digest: Sha256Digest) {
         let now = std::time::Instant::now();
         if let Ok(mut m) = self.map.lock() {
-            if m.len() >= 4096 {
-                m.retain(|_, at| now.duration_since(*at) < UPLOAD_TTL);
+            if m.pruned.is_none_or(|p| now.duration_since(p) >= std::time::Duration::from_secs(60)) {
+                m.at.retain(|_, at| now.duration_since(*at) < UPLOAD_TTL);
+                m.pruned = Some(now);
             }
-            m.insert((group.to_owned(), digest), now);
+            m.at.insert((group.to_owned(), digest), now);
         }
     }
 
     fn contains(&self, group: &str, digest: &Sha256Digest) -> bool {
-        self.map.lock().ok().and_then(|m| m.get(&(group.to_owned(), *digest)).copied()).is_some_and(|at| at.elapsed() < UPLOAD_TTL)
+        self.map.lock().ok().and_then(|m| m.at.get(&(group.to_owned(), *digest)).copied()).is_some_and(|at| at.elapsed() < UPLOAD_TTL)
     }
 }
 
@@ -942,14 +951,9 @@ fn serve_with(config: &Config, opts: Options, reg: Option<Registry>) -> Result<(
     rt.block_on(async move {
         let listener = bind(config.listen).await?;
         let addr = listener.local_addr().map_err(ServeError::Runtime)?;
-        let mode = match &config.tls {
-            None => "http",
-            Some(t) if t.client_ca.is_some() => "https (client certificates required)",
-            Some(_) => "https",
-        };
-        eprintln!("mlguard registry listening on {}://{addr}", if mode == "http" { "http" } else { "https" });
-        if mode != "http" {
-            eprintln!("mlguard registry: {mode}");
+        eprintln!("mlguard registry listening on {}://{addr}", if config.tls.is_some() { "https" } else { "http" });
+        if config.tls.as_ref().is_some_and(|t| t.client_ca.is_some()) {
+            eprintln!("mlguard registry: client certificates required (mutual TLS)");
         }
         run(listener, router(state), tls, shutdown_signal()).await
     })

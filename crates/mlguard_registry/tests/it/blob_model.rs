@@ -1,5 +1,5 @@
 //! Differential test: `LocalBlobStore` against a reference model of S3 versioning.
-use crate::common::TempDir;
+use crate::common::temp_dir;
 use mlguard_registry::*;
 use proptest::prelude::*;
 use std::collections::BTreeMap;
@@ -57,7 +57,7 @@ proptest! {
 
     #[test]
     fn local_store_behaves_like_s3_versioning(ops in prop::collection::vec(op(), 1..24)) {
-        let d = TempDir::new("model");
+        let d = temp_dir("model");
         let s = LocalBlobStore::open(d.path()).unwrap();
         let mut model = Model::new();
         for op in ops {

@@ -1,5 +1,5 @@
 //! S3-versioning semantics of `LocalBlobStore`.
-use crate::common::TempDir;
+use crate::common::{temp_dir, TempDir};
 use mlguard_registry::*;
 use std::io::Read;
 
@@ -10,7 +10,7 @@ fn read_all(mut r: BlobReader) -> Vec<u8> {
 }
 
 fn store(name: &str) -> (TempDir, LocalBlobStore) {
-    let d = TempDir::new(name);
+    let d = temp_dir(name);
     let s = LocalBlobStore::open(d.path()).unwrap();
     (d, s)
 }
@@ -135,7 +135,7 @@ fn invalid_keys_are_refused() {
 
 #[test]
 fn open_removes_leftover_uploads() {
-    let d = TempDir::new("tmpclean");
+    let d = temp_dir("tmpclean");
     LocalBlobStore::open(d.path()).unwrap();
     std::fs::write(d.path().join("tmp/12345-partial"), b"half an upload").unwrap();
     let s = LocalBlobStore::open(d.path()).unwrap();

@@ -1,31 +1,12 @@
 use mlguard_registry::*;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use time::OffsetDateTime;
 
-/// A directory removed when dropped.
-pub struct TempDir(pub PathBuf);
+pub use tempfile::TempDir;
 
-static SEQ: AtomicU64 = AtomicU64::new(0);
-
-impl TempDir {
-    pub fn new(name: &str) -> TempDir {
-        let n = SEQ.fetch_add(1, Ordering::Relaxed);
-        let p = std::env::temp_dir().join(format!("mlguard-registry-test-{}-{n}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// A temporary directory, removed when dropped; `name` is part of its path.
+pub fn temp_dir(name: &str) -> TempDir {
+    tempfile::Builder::new().prefix(&format!("mlguard-registry-test-{name}-")).tempdir().unwrap()
 }
 
 /// A clock the test moves.
@@ -59,7 +40,7 @@ pub fn new_version<'a>(files: &[(&str, &'a [u8])]) -> NewVersion<'a> {
 
 /// A registry in a temporary directory with a manual clock.
 pub fn registry(name: &str) -> (TempDir, Registry, Arc<ManualClock>) {
-    let dir = TempDir::new(name);
+    let dir = temp_dir(name);
     let clock = ManualClock::new();
     let reg = Registry::open_with_clock(dir.path(), clock.clone()).unwrap();
     (dir, reg, clock)

@@ -96,7 +96,7 @@ fn kill(mut child: std::process::Child) {
 
 #[test]
 fn killed_mid_upload_leaves_no_version_and_loses_nothing() {
-    let dir = TempDir::new("crash-upload");
+    let dir = temp_dir("crash-upload");
     let v1_bytes: Vec<u8> = (0..3_000_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
     let (v1, head) = {
         let reg = Registry::open(dir.path()).unwrap();
@@ -137,7 +137,7 @@ fn killed_mid_upload_leaves_no_version_and_loses_nothing() {
 
 #[test]
 fn killed_during_a_stream_of_commits_keeps_log_and_state_consistent() {
-    let dir = TempDir::new("crash-loop");
+    let dir = temp_dir("crash-loop");
     {
         let reg = Registry::open(dir.path()).unwrap();
         reg.create_group("m", "", GroupSettings::default(), "alice").unwrap();

@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// A registry with 7 log entries, closed; returns its directory.
 fn populated() -> TempDir {
-    let dir = TempDir::new("logsrc");
+    let dir = temp_dir("logsrc");
     let reg = Registry::open(dir.path()).unwrap();
     reg.create_group("m", "", GroupSettings::default(), "alice").unwrap();
     reg.push("m", new_version(&[("a", b"1")]), "alice").unwrap();
@@ -22,7 +22,7 @@ fn populated() -> TempDir {
 
 /// Copies only the metadata file and the log: verification needs nothing else.
 fn copy_for_verification(src: &Path, name: &str) -> TempDir {
-    let dst = TempDir::new(name);
+    let dst = temp_dir(name);
     for f in ["registry.redb", "audit.log"] {
         std::fs::copy(src.join(f), dst.path().join(f)).unwrap();
     }

@@ -411,7 +411,7 @@ fn one_audit_entry_per_state_change() {
 
 #[test]
 fn reopen_keeps_everything() {
-    let dir = TempDir::new("reopen");
+    let dir = temp_dir("reopen");
     {
         let reg = Registry::open(dir.path()).unwrap();
         reg.create_group("m", "desc", GroupSettings { require_signature: true, retention: None }, "alice").unwrap();
@@ -432,7 +432,7 @@ fn reopen_keeps_everything() {
 
 #[test]
 fn a_second_process_handle_is_refused() {
-    let dir = TempDir::new("lock");
+    let dir = temp_dir("lock");
     let _reg = Registry::open(dir.path()).unwrap();
     assert!(matches!(Registry::open(dir.path()), Err(RegistryError::Meta(_))));
 }
@@ -491,7 +491,7 @@ fn settings_changes_apply_to_later_approvals_and_are_logged() {
 
 #[test]
 fn gc_removes_only_unreferenced_uploads() {
-    let dir = TempDir::new("gc");
+    let dir = temp_dir("gc");
     let reg = Registry::open(dir.path()).unwrap();
     reg.create_group("m", "", GroupSettings::default(), "alice").unwrap();
     reg.push("m", new_version(&[("m", b"kept")]), "alice").unwrap();

@@ -4,32 +4,14 @@ use mlguard_authz::token::{HashScheme, NewToken, TokenFile};
 use mlguard_registry_server::config::Config;
 use mlguard_registry_server::{start, Options, RunningServer, OPENAPI};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 use time::OffsetDateTime;
 
-/// A directory removed when dropped.
-pub struct TempDir(pub PathBuf);
+pub use tempfile::TempDir;
 
-static SEQ: AtomicU64 = AtomicU64::new(0);
-
-impl TempDir {
-    pub fn new(name: &str) -> TempDir {
-        let n = SEQ.fetch_add(1, Ordering::Relaxed);
-        let p = std::env::temp_dir().join(format!("mlguard-regsrv-test-{}-{n}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&p);
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// A temporary directory, removed when dropped; `name` is part of its path.
+pub fn temp_dir(name: &str) -> TempDir {
+    tempfile::Builder::new().prefix(&format!("mlguard-regsrv-test-{name}-")).tempdir().unwrap()
 }
 
 /// The test principals' tokens.
@@ -77,7 +59,7 @@ pub struct Setup {
 }
 
 pub fn setup(name: &str) -> Setup {
-    let dir = TempDir::new(name);
+    let dir = temp_dir(name);
     let token_file = dir.path().join("tokens.json");
     let tokens = write_tokens(&token_file);
     let config = Config::new("127.0.0.1:0".parse().unwrap(), dir.path().join("data"), token_file);
