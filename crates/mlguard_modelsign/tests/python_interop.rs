@@ -79,16 +79,22 @@ fn python_sign(dir: &Path, key_pem: &Path, ignore: &[&Path]) -> Output {
     run(&args)
 }
 
+/// The common test model plus a name pair whose order differs between string sorting and
+/// path sorting (`a-c` < `a/b` as strings, `a/b` < `a-c` component by component).
+fn model_with_sort_trap(root: &std::path::Path) -> std::path::PathBuf {
+    let dir = common::make_model(root);
+    fs::create_dir(dir.join("a")).unwrap();
+    fs::write(dir.join("a/b"), b"1").unwrap();
+    fs::write(dir.join("a-c"), b"2").unwrap();
+    dir
+}
+
 #[test]
 #[ignore = "needs model-signing from PyPI: scripts/modelsign-setup target/modelsign-venv"]
 fn modelsign_python_verifies_our_signature() {
     for curve in [256, 384, 521] {
         let tmp = tempfile::tempdir().unwrap();
-        let dir = common::make_model(tmp.path());
-        // A name pair whose order differs between string and path sorting.
-        fs::create_dir(dir.join("a")).unwrap();
-        fs::write(dir.join("a/b"), b"1").unwrap();
-        fs::write(dir.join("a-c"), b"2").unwrap();
+        let dir = model_with_sort_trap(tmp.path());
         let key = key_for(curve);
         let pub_path = tmp.path().join("pub.pem");
         fs::write(&pub_path, public_key_pem(&key).unwrap()).unwrap();
@@ -130,10 +136,7 @@ fn modelsign_python_verifies_our_signature() {
 fn modelsign_we_verify_python_signature() {
     for curve in [256, 384, 521] {
         let tmp = tempfile::tempdir().unwrap();
-        let dir = common::make_model(tmp.path());
-        fs::create_dir(dir.join("a")).unwrap();
-        fs::write(dir.join("a/b"), b"1").unwrap();
-        fs::write(dir.join("a-c"), b"2").unwrap();
+        let dir = model_with_sort_trap(tmp.path());
         let key = key_for(curve);
         let key_path = tmp.path().join("key.pem");
         fs::write(&key_path, &key).unwrap();
