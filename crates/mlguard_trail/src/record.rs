@@ -94,8 +94,8 @@ pub struct Record {
     nodes: Vec<Node>,
     hot: Hot,
     /// Whether a top-level member name contains `.`, `[` or `\\` (which a field path can name
-    /// only by its flat-key rule): 0 until [`Record::odd_keys`] first looks, then 1 (no) or 2.
-    odd_keys: std::cell::Cell<u8>,
+    /// only by its flat-key rule).
+    odd_keys: bool,
     /// `requestParameters` as a `serde_json::Value`, built on first use by [`Record::req`].
     req_value: OnceCell<Option<Value>>,
     /// Seconds since the Unix epoch, from `eventTime`; 0 when absent or unparseable.
@@ -516,7 +516,7 @@ impl Record {
     }
 
     fn build(text: String, nodes: Vec<Node>, esc: String) -> Record {
-        let mut r = Record { text, esc, nodes, hot: NO_HOT, odd_keys: std::cell::Cell::new(0), req_value: OnceCell::new(), time: 0 };
+        let mut r = Record { text, esc, nodes, hot: NO_HOT, odd_keys: false, req_value: OnceCell::new(), time: 0 };
         let mut hot = NO_HOT;
         let mut i = 1;
         let end = r.nodes.first().map(|n| n.end).unwrap_or(0) as usize;
@@ -535,7 +535,8 @@ impl Record {
                 b"recipientAccountId" => &mut hot.recipient,
                 b"userIdentity" => &mut hot.identity,
                 b"requestParameters" => &mut hot.request,
-                _ => {
+                other => {
+                    r.odd_keys |= path_special(other);
                     i = n.end as usize;
                     continue;
                 }
@@ -595,19 +596,6 @@ impl Record {
             _ => return self.child(0, key),
         };
         (i != NONE).then_some(i)
-    }
-
-    /// Whether a top-level member name contains `.`, `[` or `\\` (looked at once, when a
-    /// field path that could only name such a member by its flat-key rule first asks).
-    fn odd_keys(&self) -> bool {
-        match self.odd_keys.get() {
-            0 => {
-                let odd = self.children(0).any(|c| self.nodes.get(c as usize).is_some_and(|n| path_special(self.bytes(n.key))));
-                self.odd_keys.set(if odd { 2 } else { 1 });
-                odd
-            }
-            v => v == 2,
-        }
     }
 
     /// The member `key` of object node `obj`.
@@ -981,7 +969,7 @@ impl Event for Record {
         }
         let special = dotted || bracketed;
         // A path with `.`, `[` or `\\` can only be a flat key when some top-level name has one.
-        if !special || self.odd_keys() {
+        if !special || self.odd_keys {
             if let Some(i) = self.top(path) {
                 return Some(self.event_value(i));
             }
