@@ -402,14 +402,15 @@ impl Parser<'_> {
 /// eight bytes, mixed.
 #[inline]
 fn name_bucket(name: &[u8]) -> u32 {
-    let word = |b: &[u8]| {
-        let mut w = [0u8; 8];
-        let n = b.len().min(8);
-        w[..n].copy_from_slice(&b[..n]);
-        u64::from_le_bytes(w)
+    // Fixed-size loads (a copy of a variable length was a `memcpy` call per name).
+    let (head, tail) = match (name.first_chunk::<8>(), name.last_chunk::<8>()) {
+        (Some(h), Some(t)) => (u64::from_le_bytes(*h), u64::from_le_bytes(*t)),
+        _ => {
+            let w = name.iter().rev().fold(0u64, |w, &c| (w << 8) | u64::from(c));
+            (w, w)
+        }
     };
-    let tail = name.len().saturating_sub(8);
-    let h = (word(name) ^ word(name.get(tail..).unwrap_or(&[])).rotate_left(29) ^ name.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let h = (head ^ tail.rotate_left(29) ^ name.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     (h >> 57) as u32
 }
 
@@ -522,20 +523,22 @@ impl Record {
         let end = r.nodes.first().map(|n| n.end).unwrap_or(0) as usize;
         while i < end {
             let Some(n) = r.nodes.get(i) else { break };
-            let slot = match r.bytes(n.key) {
-                b"eventName" => &mut hot.event_name,
-                b"eventSource" => &mut hot.event_source,
-                b"eventID" => &mut hot.event_id,
-                b"eventTime" => &mut hot.event_time,
-                b"eventType" => &mut hot.event_type,
-                b"errorCode" => &mut hot.error_code,
-                b"awsRegion" => &mut hot.region,
-                b"sourceIPAddress" => &mut hot.source_ip,
-                b"userAgent" => &mut hot.user_agent,
-                b"recipientAccountId" => &mut hot.recipient,
-                b"userIdentity" => &mut hot.identity,
-                b"requestParameters" => &mut hot.request,
-                other => {
+            let key = r.bytes(n.key);
+            // By length first: most names are compared with one candidate at most.
+            let slot = match (key.len(), key) {
+                (9, b"eventName") => &mut hot.event_name,
+                (11, b"eventSource") => &mut hot.event_source,
+                (7, b"eventID") => &mut hot.event_id,
+                (9, b"eventTime") => &mut hot.event_time,
+                (9, b"eventType") => &mut hot.event_type,
+                (9, b"errorCode") => &mut hot.error_code,
+                (9, b"awsRegion") => &mut hot.region,
+                (15, b"sourceIPAddress") => &mut hot.source_ip,
+                (9, b"userAgent") => &mut hot.user_agent,
+                (18, b"recipientAccountId") => &mut hot.recipient,
+                (12, b"userIdentity") => &mut hot.identity,
+                (17, b"requestParameters") => &mut hot.request,
+                (_, other) => {
                     r.odd_keys |= path_special(other);
                     i = n.end as usize;
                     continue;
