@@ -361,7 +361,14 @@ impl Parser<'_> {
                 }
             }
             names |= bit;
-            self.value(key, depth + 1)?;
+            if self.peek()? == b'"' {
+                // The common member, a string, without a call to `value`.
+                let at = self.nodes.len() as u32;
+                let val = self.string()?;
+                self.nodes.push(Node { key, val, end: at + 1, kind: Kind::Str });
+            } else {
+                self.value(key, depth + 1)?;
+            }
             self.ws();
             match self.peek()? {
                 b',' => self.i += 1,
@@ -417,7 +424,7 @@ fn name_bucket(name: &[u8]) -> u32 {
 /// The position of the first `"`, `\\` or control character (which ends, escapes or
 /// invalidates a JSON string), eight bytes at a time: most strings of a record are short, where
 /// this beats a vectorised search that needs a second pass for control characters.
-#[inline]
+#[inline(always)]
 pub(crate) fn string_stop(b: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
