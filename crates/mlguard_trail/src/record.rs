@@ -72,11 +72,14 @@ struct Hot {
     recipient: u32,
     identity: u32,
     request: u32,
+    response: u32,
+    additional: u32,
+    error_message: u32,
     /// `userIdentity.type`.
     identity_type: u32,
 }
 
-const NO_HOT: Hot = Hot { event_name: NONE, event_source: NONE, event_id: NONE, event_time: NONE, event_type: NONE, error_code: NONE, region: NONE, source_ip: NONE, user_agent: NONE, recipient: NONE, identity: NONE, request: NONE, identity_type: NONE };
+const NO_HOT: Hot = Hot { event_name: NONE, event_source: NONE, event_id: NONE, event_time: NONE, event_type: NONE, error_code: NONE, region: NONE, source_ip: NONE, user_agent: NONE, recipient: NONE, identity: NONE, request: NONE, response: NONE, additional: NONE, error_message: NONE, identity_type: NONE };
 
 /// Why a record's text is not a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -545,6 +548,9 @@ impl Record {
                 (18, b"recipientAccountId") => &mut hot.recipient,
                 (12, b"userIdentity") => &mut hot.identity,
                 (17, b"requestParameters") => &mut hot.request,
+                (16, b"responseElements") => &mut hot.response,
+                (19, b"additionalEventData") => &mut hot.additional,
+                (12, b"errorMessage") => &mut hot.error_message,
                 (_, other) => {
                     r.odd_keys |= path_special(other);
                     i = n.end as usize;
@@ -603,6 +609,9 @@ impl Record {
             "recipientAccountId" => h.recipient,
             "userIdentity" => h.identity,
             "requestParameters" => h.request,
+            "responseElements" => h.response,
+            "additionalEventData" => h.additional,
+            "errorMessage" => h.error_message,
             _ => return self.child(0, key),
         };
         (i != NONE).then_some(i)
@@ -641,7 +650,7 @@ impl Record {
     fn path_node(&self, from: u32, path: &[&str]) -> Option<u32> {
         let mut cur = from;
         for k in path {
-            cur = self.child(cur, k)?;
+            cur = if cur == 0 { self.top(k)? } else { self.child(cur, k)? };
         }
         Some(cur)
     }
