@@ -19,8 +19,9 @@
 //! that one is at most twice its size (size-tiered, like a binary counter): each block is more
 //! than twice the size of the next newer one, so n hashes take at most about log2(n) blocks, and
 //! each hash is rewritten O(log n) times over the store's life. No block grows past
-//! [`MAX_BLOCK`] hashes (128 MiB); past that, blocks at the cap stay as they are. A lookup is a
-//! binary search in each block.
+//! [`MAX_BLOCK`] hashes (128 MiB as a redb value): a merge that would is not made, and a run with
+//! more new hashes adds several blocks, so past that size the count is at most about
+//! 2n / `MAX_BLOCK` + 24 blocks. A lookup is a binary search in each block.
 //!
 //! Memory: the blocks are read into memory when the store opens, **8 MiB per million seen
 //! events** (the sorted arrays, no hash table), and held for the run; the commit needs up to as
@@ -122,16 +123,27 @@ fn contains(blocks: &[(u64, Vec<u64>)], hash: u64) -> bool {
     blocks.iter().any(|(_, b)| b.binary_search(&hash).is_ok())
 }
 
-/// Appends a block of sorted distinct hashes (none of them in `blocks`) and merges it into the
-/// blocks before it while each is at most twice the size of what is merged: see the module doc.
-fn add_block(t: &mut Table<u64, &[u8]>, blocks: &mut Vec<(u64, Vec<u64>)>, fresh: Vec<u64>) -> Result<(), redb::StorageError> {
+/// Appends sorted distinct hashes (none of them in `blocks`) as a block, or as several of at most
+/// `max` hashes, each merged into the blocks before it while each is at most twice the size of
+/// what is merged and the result holds at most `max`: see the module doc.
+fn add_block(t: &mut Table<u64, &[u8]>, blocks: &mut Vec<(u64, Vec<u64>)>, fresh: Vec<u64>, max: usize) -> Result<(), redb::StorageError> {
+    if fresh.len() <= max {
+        return add_one(t, blocks, fresh, max);
+    }
+    for part in fresh.chunks(max.max(1)) {
+        add_one(t, blocks, part.to_vec(), max)?;
+    }
+    Ok(())
+}
+
+fn add_one(t: &mut Table<u64, &[u8]>, blocks: &mut Vec<(u64, Vec<u64>)>, fresh: Vec<u64>, max: usize) -> Result<(), redb::StorageError> {
     if fresh.is_empty() {
         return Ok(());
     }
     let mut key = blocks.last().map(|b| b.0 + 1).unwrap_or(0);
     let mut cur = fresh;
     while let Some((k, prev)) = blocks.last() {
-        if prev.len() > 2 * cur.len() || prev.len() + cur.len() > MAX_BLOCK {
+        if prev.len() > 2 * cur.len() || prev.len() + cur.len() > max {
             break;
         }
         cur = merge(prev, &cur);
@@ -186,7 +198,7 @@ impl Store {
                     }
                 }
                 // Keys come out in order, so the block is sorted already.
-                add_block(&mut t, &mut blocks, rows).map_err(|e| mk(e.to_string()))?;
+                add_block(&mut t, &mut blocks, rows, MAX_BLOCK).map_err(|e| mk(e.to_string()))?;
                 w.delete_table(SEEN_ROWS).map_err(|e| mk(e.to_string()))?;
             }
         }
@@ -254,7 +266,7 @@ impl Store {
             t.insert("state", v.as_slice()).map_err(|e| self.err(e))?;
             let mut t = w.open_table(SEEN_BLOCKS).map_err(|e| self.err(e))?;
             let mut blocks = std::mem::take(&mut self.blocks);
-            add_block(&mut t, &mut blocks, fresh).map_err(|e| self.err(e))?;
+            add_block(&mut t, &mut blocks, fresh, MAX_BLOCK).map_err(|e| self.err(e))?;
         }
         w.commit().map_err(|e| self.err(e))?;
         Ok(())
@@ -318,6 +330,37 @@ mod tests {
         let (s, _, _) = Store::open(&dir).unwrap();
         assert!(all.iter().all(|h| s.seen(*h)));
         assert!(hashes(1000, 1000).iter().all(|h| !s.seen(*h)));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn blocks_stay_under_the_cap() {
+        let dir = tempdir("cap");
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = Database::create(dir.join("baselines.redb")).unwrap();
+        let w = db.begin_write().unwrap();
+        let mut blocks = Vec::new();
+        let mut all = Vec::new();
+        {
+            let mut t = w.open_table(SEEN_BLOCKS).unwrap();
+            for run in 0..30u64 {
+                // Runs of 60..=700 hashes, one larger than the cap of 500.
+                let mut new = hashes(run, if run == 7 { 1700 } else { 60 + (run as usize * 37) % 400 });
+                new.sort_unstable();
+                all.extend_from_slice(&new);
+                add_block(&mut t, &mut blocks, new, 500).unwrap();
+                assert!(blocks.iter().all(|b| b.1.len() <= 500), "run {run}");
+                let total: usize = blocks.iter().map(|b| b.1.len()).sum();
+                assert_eq!(total, all.len());
+            }
+            // What is in memory is what the table holds.
+            let stored: Vec<(u64, Vec<u64>)> = t.iter().unwrap().map(|r| r.unwrap()).map(|(k, v)| (k.value(), decode(v.value()).unwrap())).collect();
+            assert_eq!(stored, blocks);
+        }
+        w.commit().unwrap();
+        assert!(all.iter().all(|h| contains(&blocks, *h)));
+        assert!(blocks.len() <= 2 * all.len() / 500 + 12, "{} blocks", blocks.len());
+        drop(db);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
