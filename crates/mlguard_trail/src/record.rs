@@ -1023,13 +1023,23 @@ impl Event for Record {
                 let mut through_objects = true;
                 let mut rest = Some(path);
                 while let Some(r) = rest {
-                    let (seg, next) = match memchr::memchr(b'.', r.as_bytes()) {
+                    // Segments are short: a plain loop beats `memchr`'s set-up.
+                    let (seg, next) = match r.bytes().position(|c| c == b'.') {
                         Some(k) => (r.get(..k).unwrap_or(""), r.get(k + 1..)),
                         None => (r, None),
                     };
                     rest = next;
                     match self.nodes.get(cur as usize).map(|n| n.kind) {
-                        Some(Kind::Obj) => cur = if cur == 0 { self.top(seg)? } else { self.child(cur, seg)? },
+                        Some(Kind::Obj) => {
+                            cur = if cur == 0 {
+                                self.top(seg)?
+                            } else if cur == self.hot.identity && seg == "type" {
+                                // `userIdentity.type`, located at parse time.
+                                (self.hot.identity_type != NONE).then_some(self.hot.identity_type)?
+                            } else {
+                                self.child(cur, seg)?
+                            }
+                        }
                         Some(Kind::Arr) => {
                             through_objects = false;
                             break;
