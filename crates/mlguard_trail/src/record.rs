@@ -72,11 +72,14 @@ struct Hot {
     recipient: u32,
     identity: u32,
     request: u32,
+    response: u32,
+    additional: u32,
+    error_message: u32,
     /// `userIdentity.type`.
     identity_type: u32,
 }
 
-const NO_HOT: Hot = Hot { event_name: NONE, event_source: NONE, event_id: NONE, event_time: NONE, event_type: NONE, error_code: NONE, region: NONE, source_ip: NONE, user_agent: NONE, recipient: NONE, identity: NONE, request: NONE, identity_type: NONE };
+const NO_HOT: Hot = Hot { event_name: NONE, event_source: NONE, event_id: NONE, event_time: NONE, event_type: NONE, error_code: NONE, region: NONE, source_ip: NONE, user_agent: NONE, recipient: NONE, identity: NONE, request: NONE, response: NONE, additional: NONE, error_message: NONE, identity_type: NONE };
 
 /// Why a record's text is not a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,22 +143,30 @@ impl Parser<'_> {
     }
 
     /// A string starting at the opening quote; `None` on anything `serde_json` would reject.
+    /// The common case (no escape) inline; strings with escapes in [`Parser::string_escaped`].
+    #[inline(always)]
     fn string(&mut self) -> Option<Span> {
         self.i += 1;
         let start = self.i;
-        // Fast path: no escape.
         let k = string_stop(self.b.get(self.i..)?)?;
         self.i += k;
         let stop = *self.b.get(self.i)?;
-        if stop < 0x20 {
-            return None;
-        }
         if stop == b'"' {
-            let s = Span { off: start as u32, len: (self.i - start) as u32 };
+            let s = Span { off: start as u32, len: k as u32 };
             self.i += 1;
             return Some(s);
         }
-        // With escapes: unescape into the side buffer.
+        if stop < 0x20 {
+            return None;
+        }
+        self.string_escaped(start)
+    }
+
+    /// The rest of a string from its first backslash (at `self.i`; the text from `start` has no
+    /// escape): unescaped into the side buffer.
+    #[cold]
+    #[inline(never)]
+    fn string_escaped(&mut self, start: usize) -> Option<Span> {
         let off = self.esc.len();
         self.esc.push_str(std::str::from_utf8(self.b.get(start..self.i)?).ok()?);
         loop {
@@ -353,7 +364,14 @@ impl Parser<'_> {
                 }
             }
             names |= bit;
-            self.value(key, depth + 1)?;
+            if self.peek()? == b'"' {
+                // The common member, a string, without a call to `value`.
+                let at = self.nodes.len() as u32;
+                let val = self.string()?;
+                self.nodes.push(Node { key, val, end: at + 1, kind: Kind::Str });
+            } else {
+                self.value(key, depth + 1)?;
+            }
             self.ws();
             match self.peek()? {
                 b',' => self.i += 1,
@@ -394,21 +412,22 @@ impl Parser<'_> {
 /// eight bytes, mixed.
 #[inline]
 fn name_bucket(name: &[u8]) -> u32 {
-    let word = |b: &[u8]| {
-        let mut w = [0u8; 8];
-        let n = b.len().min(8);
-        w[..n].copy_from_slice(&b[..n]);
-        u64::from_le_bytes(w)
+    // Fixed-size loads (a copy of a variable length was a `memcpy` call per name).
+    let (head, tail) = match (name.first_chunk::<8>(), name.last_chunk::<8>()) {
+        (Some(h), Some(t)) => (u64::from_le_bytes(*h), u64::from_le_bytes(*t)),
+        _ => {
+            let w = name.iter().rev().fold(0u64, |w, &c| (w << 8) | u64::from(c));
+            (w, w)
+        }
     };
-    let tail = name.len().saturating_sub(8);
-    let h = (word(name) ^ word(name.get(tail..).unwrap_or(&[])).rotate_left(29) ^ name.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let h = (head ^ tail.rotate_left(29) ^ name.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     (h >> 57) as u32
 }
 
 /// The position of the first `"`, `\\` or control character (which ends, escapes or
 /// invalidates a JSON string), eight bytes at a time: most strings of a record are short, where
 /// this beats a vectorised search that needs a second pass for control characters.
-#[inline]
+#[inline(always)]
 pub(crate) fn string_stop(b: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -514,20 +533,25 @@ impl Record {
         let end = r.nodes.first().map(|n| n.end).unwrap_or(0) as usize;
         while i < end {
             let Some(n) = r.nodes.get(i) else { break };
-            let slot = match r.bytes(n.key) {
-                b"eventName" => &mut hot.event_name,
-                b"eventSource" => &mut hot.event_source,
-                b"eventID" => &mut hot.event_id,
-                b"eventTime" => &mut hot.event_time,
-                b"eventType" => &mut hot.event_type,
-                b"errorCode" => &mut hot.error_code,
-                b"awsRegion" => &mut hot.region,
-                b"sourceIPAddress" => &mut hot.source_ip,
-                b"userAgent" => &mut hot.user_agent,
-                b"recipientAccountId" => &mut hot.recipient,
-                b"userIdentity" => &mut hot.identity,
-                b"requestParameters" => &mut hot.request,
-                other => {
+            let key = r.bytes(n.key);
+            // By length first: most names are compared with one candidate at most.
+            let slot = match (key.len(), key) {
+                (9, b"eventName") => &mut hot.event_name,
+                (11, b"eventSource") => &mut hot.event_source,
+                (7, b"eventID") => &mut hot.event_id,
+                (9, b"eventTime") => &mut hot.event_time,
+                (9, b"eventType") => &mut hot.event_type,
+                (9, b"errorCode") => &mut hot.error_code,
+                (9, b"awsRegion") => &mut hot.region,
+                (15, b"sourceIPAddress") => &mut hot.source_ip,
+                (9, b"userAgent") => &mut hot.user_agent,
+                (18, b"recipientAccountId") => &mut hot.recipient,
+                (12, b"userIdentity") => &mut hot.identity,
+                (17, b"requestParameters") => &mut hot.request,
+                (16, b"responseElements") => &mut hot.response,
+                (19, b"additionalEventData") => &mut hot.additional,
+                (12, b"errorMessage") => &mut hot.error_message,
+                (_, other) => {
                     r.odd_keys |= path_special(other);
                     i = n.end as usize;
                     continue;
@@ -585,6 +609,9 @@ impl Record {
             "recipientAccountId" => h.recipient,
             "userIdentity" => h.identity,
             "requestParameters" => h.request,
+            "responseElements" => h.response,
+            "additionalEventData" => h.additional,
+            "errorMessage" => h.error_message,
             _ => return self.child(0, key),
         };
         (i != NONE).then_some(i)
@@ -623,7 +650,7 @@ impl Record {
     fn path_node(&self, from: u32, path: &[&str]) -> Option<u32> {
         let mut cur = from;
         for k in path {
-            cur = self.child(cur, k)?;
+            cur = if cur == 0 { self.top(k)? } else { self.child(cur, k)? };
         }
         Some(cur)
     }
@@ -879,7 +906,36 @@ fn number(text: &[u8]) -> EventValue<'static> {
 /// Whether a name or path contains `.`, `[` or `\\`.
 #[inline]
 fn path_special(b: &[u8]) -> bool {
-    b.iter().any(|&c| c == b'.' || c == b'[' || c == b'\\')
+    let (dotted, bracketed) = path_class(b);
+    dotted || bracketed
+}
+
+/// Whether a name or path contains `.`, and whether it contains `[` or `\\`: eight bytes at a
+/// time (a flag per byte that equals the character, as in [`string_stop`]).
+#[inline]
+fn path_class(b: &[u8]) -> (bool, bool) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has = |x: u64, c: u8| {
+        let y = x ^ (ONES * u64::from(c));
+        y.wrapping_sub(ONES) & !y & HIGH != 0
+    };
+    let (mut dotted, mut bracketed) = (false, false);
+    let mut rest = b;
+    while let Some((w, tail)) = rest.split_first_chunk::<8>() {
+        let x = u64::from_le_bytes(*w);
+        dotted |= has(x, b'.');
+        bracketed |= has(x, b'[') || has(x, b'\\');
+        rest = tail;
+    }
+    for &c in rest {
+        match c {
+            b'.' => dotted = true,
+            b'[' | b'\\' => bracketed = true,
+            _ => {}
+        }
+    }
+    (dotted, bracketed)
 }
 
 /// Maximum nesting that `rsigma_eval`'s JSON walks follow.
@@ -951,14 +1007,7 @@ fn path_root_key(path: &str) -> Option<Cow<'_, str>> {
 
 impl Event for Record {
     fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
-        let (mut dotted, mut bracketed) = (false, false);
-        for &c in path.as_bytes() {
-            match c {
-                b'.' => dotted = true,
-                b'[' | b'\\' => bracketed = true,
-                _ => {}
-            }
-        }
+        let (dotted, bracketed) = path_class(path.as_bytes());
         let special = dotted || bracketed;
         // A path with `.`, `[` or `\\` can only be a flat key when some top-level name has one.
         if !special || self.odd_keys {
@@ -974,13 +1023,23 @@ impl Event for Record {
                 let mut through_objects = true;
                 let mut rest = Some(path);
                 while let Some(r) = rest {
-                    let (seg, next) = match memchr::memchr(b'.', r.as_bytes()) {
+                    // Segments are short: a plain loop beats `memchr`'s set-up.
+                    let (seg, next) = match r.bytes().position(|c| c == b'.') {
                         Some(k) => (r.get(..k).unwrap_or(""), r.get(k + 1..)),
                         None => (r, None),
                     };
                     rest = next;
                     match self.nodes.get(cur as usize).map(|n| n.kind) {
-                        Some(Kind::Obj) => cur = if cur == 0 { self.top(seg)? } else { self.child(cur, seg)? },
+                        Some(Kind::Obj) => {
+                            cur = if cur == 0 {
+                                self.top(seg)?
+                            } else if cur == self.hot.identity && seg == "type" {
+                                // `userIdentity.type`, located at parse time.
+                                (self.hot.identity_type != NONE).then_some(self.hot.identity_type)?
+                            } else {
+                                self.child(cur, seg)?
+                            }
+                        }
                         Some(Kind::Arr) => {
                             through_objects = false;
                             break;
@@ -1147,6 +1206,25 @@ pub(crate) fn json_maps_sorted() -> bool {
 mod tests {
     use super::*;
     use rsigma_eval::event::JsonEvent;
+
+    #[test]
+    fn path_class_finds_dots_brackets_and_backslashes_anywhere() {
+        let naive = |b: &[u8]| (b.contains(&b'.'), b.iter().any(|&c| c == b'[' || c == b'\\'));
+        for len in 0..20 {
+            for at in 0..len {
+                for c in [b'.', b'[', b'\\', b'/', 0x80, 0xff, b'-'] {
+                    let mut v = vec![b'a'; len];
+                    if let Some(x) = v.get_mut(at) {
+                        *x = c;
+                    }
+                    assert_eq!(path_class(&v), naive(&v), "{v:?}");
+                    assert_eq!(path_special(&v), naive(&v).0 || naive(&v).1);
+                }
+            }
+        }
+        assert_eq!(path_class(b"userIdentity.sessionContext.sessionIssuer.type"), (true, false));
+        assert_eq!(path_class(b"a.b[0]"), (true, true));
+    }
 
     #[test]
     fn time_round_trips() {

@@ -69,3 +69,51 @@ fn a_run_that_dies_before_commit_leaves_the_store_as_it_was() {
     assert_eq!(out.baselines.principals["arn:aws:iam::1:user/svc"].events, 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_state_directory_of_the_row_per_id_format_keeps_its_seen_records() {
+    let dir = tempdir("oldformat");
+    std::fs::create_dir_all(&dir).unwrap();
+    {
+        // The earlier format: table `seen`, one row per event-id hash.
+        let seen: redb::TableDefinition<u64, ()> = redb::TableDefinition::new("seen");
+        let db = redb::Database::create(dir.join("baselines.redb")).unwrap();
+        let w = db.begin_write().unwrap();
+        {
+            let mut t = w.open_table(seen).unwrap();
+            for i in 0..3 {
+                t.insert(mlguard_trail::store::event_hash(&format!("a{i}")), ()).unwrap();
+            }
+        }
+        w.commit().unwrap();
+    }
+    let day0: Vec<_> = (0..5).map(|i| get(&format!("a{i}"), T0 + i, "GetUser")).collect();
+    let out = run(&dir, &day0);
+    assert_eq!(out.counts.duplicates, 3, "the ids of the old table are known");
+    assert_eq!(out.counts.read, 5);
+    let again = run(&dir, &day0);
+    assert_eq!(again.counts.duplicates, 5, "old and new ids are known after the conversion");
+    let (store, _, _) = Store::open(&dir).unwrap();
+    assert_eq!(store.seen_blocks().1, 5);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn many_runs_keep_few_blocks_and_count_nothing_twice() {
+    let dir = tempdir("blocks");
+    let mut all = Vec::new();
+    for run_no in 0..12 {
+        let events: Vec<_> = (0..20).map(|i| get(&format!("r{run_no}-{i}"), T0 + run_no * 100 + i, "GetUser")).collect();
+        all.extend(events.iter().cloned());
+        let out = run(&dir, &events);
+        assert_eq!(out.counts.duplicates, 0);
+    }
+    let (store, _, _) = Store::open(&dir).unwrap();
+    let (blocks, hashes) = store.seen_blocks();
+    drop(store);
+    assert_eq!(hashes, 240);
+    assert!(blocks <= 8, "{blocks} blocks");
+    let out = run(&dir, &all);
+    assert_eq!(out.counts.duplicates, 240);
+    let _ = std::fs::remove_dir_all(&dir);
+}
