@@ -36,8 +36,9 @@ use crate::ident::{normalize_keyword, Category, Confidence, Identifier, KeywordR
 use crate::validate;
 use crate::Error;
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use regex_automata::nfa::thompson;
 use regex_automata::util::syntax;
-use regex_automata::{meta, Anchored, Input, MatchKind, PatternSet};
+use regex_automata::{hybrid, meta, Anchored, Input, MatchKind, PatternSet};
 
 /// One value in a batch: its byte range in [`Batch::buf`], the caller's location id, and its keyword context.
 #[derive(Debug, Clone, Copy)]
@@ -223,6 +224,42 @@ struct Group {
     /// Keyword patterns follow the identifiers' (ids from `ids.len()`): a match marks its
     /// value with the gated identifiers it unlocks (bit masks, one per keyword pattern).
     kw_masks: Vec<u64>,
+    /// For the group with keywords: its own forward and reverse lazy DFAs, used instead of
+    /// `re` for finding (see [`Direct`]).
+    direct: Option<Direct>,
+}
+
+/// The lazy DFAs `meta::Regex` runs for a multi-pattern group, driven here: a keyword match
+/// has a fixed length, so its start needs no reverse search (the forward search gives its
+/// end and pattern), and the layers of the meta regex are skipped for every search. The
+/// DFAs are configured as the meta regex configures its own (same NFA, match kinds,
+/// give-up rule); when one gives up, the meta regex does that search.
+struct Direct {
+    fwd: hybrid::dfa::DFA,
+    rev: hybrid::dfa::DFA,
+    /// Per keyword pattern: its length in bytes when every match has it (ASCII keywords).
+    kw_len: Vec<Option<usize>>,
+}
+
+impl Direct {
+    fn build(pats: &[&str], keywords: &[(String, u64)]) -> Option<Direct> {
+        let dfa = |rev: bool| {
+            let kind = if rev { MatchKind::All } else { MatchKind::LeftmostFirst };
+            hybrid::dfa::Builder::new()
+                .syntax(syntax::Config::new().unicode(false).utf8(false))
+                .thompson(thompson::Config::new().reverse(rev).which_captures(thompson::WhichCaptures::None).nfa_size_limit(Some(64 << 20)))
+                .configure(hybrid::dfa::Config::new().match_kind(kind).starts_for_each_pattern(!rev).unicode_word_boundary(true).cache_capacity(DFA_CACHE).minimum_cache_clear_count(Some(3)).minimum_bytes_per_state(Some(10)))
+                .build_many(pats)
+                .ok()
+        };
+        let kw_len = keywords.iter().map(|(k, _)| k.is_ascii().then_some(k.len())).collect();
+        Some(Direct { fwd: dfa(false)?, rev: dfa(true)?, kw_len })
+    }
+}
+
+struct DirectCache {
+    fwd: hybrid::dfa::Cache,
+    rev: hybrid::dfa::Cache,
 }
 
 /// One keyword-gated identifier.
@@ -238,6 +275,7 @@ struct GroupCache {
     set: PatternSet,
     /// The value the stream's last search stopped in (searches move forward).
     hint: usize,
+    direct: Option<DirectCache>,
 }
 
 impl Group {
@@ -269,11 +307,42 @@ impl Group {
         // Two keywords can match at one place only if one is a prefix of the other; a
         // leftmost-first search reports one of them, which then unlocks both.
         let kw_masks = keywords.iter().map(|(k, _)| keywords.iter().filter(|(k2, _)| k.starts_with(k2.as_str()) || k2.starts_with(k.as_str())).fold(0, |a, (_, b)| a | b)).collect();
-        Ok(Some(Group { re, all, ids, kw_masks }))
+        let direct = if keywords.is_empty() { None } else { Direct::build(&pats, keywords) };
+        Ok(Some(Group { re, all, ids, kw_masks, direct }))
     }
 
     fn cache(&self) -> GroupCache {
-        GroupCache { re: self.re.create_cache(), all: self.all.create_cache(), set: PatternSet::new(self.ids.len() + self.kw_masks.len()), hint: 0 }
+        let direct = self.direct.as_ref().map(|d| DirectCache { fwd: d.fwd.create_cache(), rev: d.rev.create_cache() });
+        GroupCache { re: self.re.create_cache(), all: self.all.create_cache(), set: PatternSet::new(self.ids.len() + self.kw_masks.len()), hint: 0, direct }
+    }
+
+    /// The leftmost-first match in `hay[at..]`: (start, end, pattern), as `re` finds it.
+    fn find(&self, c: &mut GroupCache, hay: &[u8], at: usize) -> Option<(usize, usize, usize)> {
+        let input = Input::new(hay).range(at..);
+        if let (Some(d), Some(dc)) = (&self.direct, &mut c.direct) {
+            match d.fwd.try_search_fwd(&mut dc.fwd, &input) {
+                Ok(None) => return None,
+                Ok(Some(end)) => {
+                    let (e, pid) = (end.offset(), end.pattern().as_usize());
+                    // A keyword of fixed length: its start is known.
+                    let fixed = pid.checked_sub(self.ids.len()).and_then(|k| d.kw_len.get(k).copied().flatten());
+                    if let Some(s) = fixed.and_then(|n| e.checked_sub(n)).filter(|&s| s >= at) {
+                        return Some((s, e, pid));
+                    }
+                    // As the lazy DFA regex does: an empty match at the start needs no
+                    // reverse search; else the start is where the reverse DFA, anchored at
+                    // the end, stops matching.
+                    if e == at {
+                        return Some((e, e, pid));
+                    }
+                    if let Ok(Some(start)) = d.rev.try_search_rev(&mut dc.rev, &Input::new(hay).range(at..e).anchored(Anchored::Yes)) {
+                        return Some((start.offset(), e, pid));
+                    }
+                }
+                Err(_) => {}
+            }
+        }
+        self.re.search_with(&mut c.re, &input).map(|m| (m.start(), m.end(), m.pattern().as_usize()))
     }
 }
 
@@ -761,8 +830,7 @@ impl Scanner {
         let to = hay.len();
         let mut at = from;
         while at < to {
-            let m = g.re.search_with(&mut c.re, &Input::new(hay).range(at..to))?;
-            let (s, e) = (m.start(), m.end());
+            let (s, e, pid) = g.find(c, hay, at)?;
             let Some(si) = batch.seg_at_from(s, hint) else {
                 at = s + 1;
                 continue;
@@ -772,7 +840,6 @@ impl Scanner {
             let seg = batch.segs[si];
             let value = &hay[seg.start..seg.end];
             let ctx = Self::ctx_of(batch, ctx_shaped, si);
-            let pid = m.pattern().as_usize();
             if pid >= nv {
                 // A keyword: only marks its value (nothing else starts here, as identifiers come first).
                 marks[si] |= g.kw_masks.get(pid - nv).copied().unwrap_or(u64::MAX);
