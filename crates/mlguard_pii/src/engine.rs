@@ -37,6 +37,7 @@ use crate::validate;
 use crate::Error;
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex_automata::nfa::thompson;
+use regex_automata::util::prefilter::Prefilter;
 use regex_automata::util::syntax;
 use regex_automata::{hybrid, meta, Anchored, Input, MatchKind, PatternSet};
 
@@ -227,6 +228,60 @@ struct Group {
     /// For the group with keywords: its own forward and reverse lazy DFAs, used instead of
     /// `re` for finding (see [`Direct`]).
     direct: Option<Direct>,
+    /// For the managed e-mail pattern alone: found from its `@` (see [`AtSign`]).
+    at_sign: Option<AtSign>,
+}
+
+/// Finds matches of [`crate::ident::EMAIL_PAT`] from their `@` (a vectorised search), with
+/// no reverse search: the leftmost match holds the first `@` that is part of a match (the
+/// local part holds no `@`, so a match that starts earlier cannot use a later `@`), and
+/// its start is the first position, at most 64 bytes before that `@` and after a run of
+/// local-part bytes, where a word boundary holds; whether the domain matches, and where
+/// the match ends, the pattern's own lazy DFA says, anchored at that start. (The domain
+/// does not depend on the start, so if the first possible start has no match, no start
+/// has, and the next `@` is tried.) The meta regex does a search when the DFA gives up.
+struct AtSign {
+    at: Prefilter,
+    fwd: hybrid::dfa::DFA,
+}
+
+impl AtSign {
+    fn build(pattern: &str) -> Option<AtSign> {
+        if pattern != crate::ident::EMAIL_PAT {
+            return None;
+        }
+        let fwd = hybrid::dfa::Builder::new()
+            .syntax(syntax::Config::new().unicode(false).utf8(false))
+            .thompson(thompson::Config::new().which_captures(thompson::WhichCaptures::None))
+            .configure(hybrid::dfa::Config::new().match_kind(MatchKind::LeftmostFirst).unicode_word_boundary(true).cache_capacity(DFA_CACHE).minimum_cache_clear_count(Some(3)).minimum_bytes_per_state(Some(10)))
+            .build(pattern)
+            .ok()?;
+        Some(AtSign { at: Prefilter::new(MatchKind::LeftmostFirst, &[b"@"])?, fwd })
+    }
+
+    /// The leftmost-first match starting in `hay[at..]`; `Err` when the DFA gave up.
+    fn find(&self, cache: &mut hybrid::dfa::Cache, hay: &[u8], at: usize) -> Result<Option<(usize, usize)>, ()> {
+        let local = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
+        let word = |i: usize| hay.get(i).is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_');
+        let mut from = at;
+        while from < hay.len() {
+            let Some(p) = self.at.find(hay, regex_automata::Span::from(from..hay.len())).map(|sp| sp.start) else { return Ok(None) };
+            from = p + 1;
+            let lo = at.max(p.saturating_sub(64));
+            let mut s = p;
+            while s > lo && hay.get(s - 1).is_some_and(|&b| local(b)) {
+                s -= 1;
+            }
+            // The first position of the run with a word boundary before it.
+            let Some(s) = (s..p).find(|&q| q.checked_sub(1).is_some_and(word) != word(q)) else { continue };
+            match self.fwd.try_search_fwd(cache, &Input::new(hay).range(s..).anchored(Anchored::Yes)) {
+                Ok(Some(end)) => return Ok(Some((s, end.offset()))),
+                Ok(None) => {}
+                Err(_) => return Err(()),
+            }
+        }
+        Ok(None)
+    }
 }
 
 /// The lazy DFAs `meta::Regex` runs for a multi-pattern group, driven here: a keyword match
@@ -276,6 +331,7 @@ struct GroupCache {
     /// The value the stream's last search stopped in (searches move forward).
     hint: usize,
     direct: Option<DirectCache>,
+    at_sign: Option<hybrid::dfa::Cache>,
 }
 
 impl Group {
@@ -308,17 +364,24 @@ impl Group {
         // leftmost-first search reports one of them, which then unlocks both.
         let kw_masks = keywords.iter().map(|(k, _)| keywords.iter().filter(|(k2, _)| k.starts_with(k2.as_str()) || k2.starts_with(k.as_str())).fold(0, |a, (_, b)| a | b)).collect();
         let direct = if keywords.is_empty() { None } else { Direct::build(&pats, keywords) };
-        Ok(Some(Group { re, all, ids, kw_masks, direct }))
+        let at_sign = if pats.len() == 1 { AtSign::build(pats[0]) } else { None };
+        Ok(Some(Group { re, all, ids, kw_masks, direct, at_sign }))
     }
 
     fn cache(&self) -> GroupCache {
         let direct = self.direct.as_ref().map(|d| DirectCache { fwd: d.fwd.create_cache(), rev: d.rev.create_cache() });
-        GroupCache { re: self.re.create_cache(), all: self.all.create_cache(), set: PatternSet::new(self.ids.len() + self.kw_masks.len()), hint: 0, direct }
+        let at_sign = self.at_sign.as_ref().map(|a| a.fwd.create_cache());
+        GroupCache { re: self.re.create_cache(), all: self.all.create_cache(), set: PatternSet::new(self.ids.len() + self.kw_masks.len()), hint: 0, direct, at_sign }
     }
 
     /// The leftmost-first match in `hay[at..]`: (start, end, pattern), as `re` finds it.
     fn find(&self, c: &mut GroupCache, hay: &[u8], at: usize) -> Option<(usize, usize, usize)> {
         let input = Input::new(hay).range(at..);
+        if let (Some(a), Some(ac)) = (&self.at_sign, &mut c.at_sign) {
+            if let Ok(found) = a.find(ac, hay, at) {
+                return found.map(|(s, e)| (s, e, 0));
+            }
+        }
         if let (Some(d), Some(dc)) = (&self.direct, &mut c.direct) {
             match d.fwd.try_search_fwd(&mut dc.fwd, &input) {
                 Ok(None) => return None,
@@ -990,6 +1053,49 @@ impl Scanner {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    /// What the meta regex finds for a pattern, from every position of `hay`, next to what
+    /// [`super::AtSign`] finds.
+    fn at_sign_vs_meta(hay: &[u8]) -> Result<(), TestCaseError> {
+        use regex_automata::{meta, util::syntax, Input, MatchKind};
+        let pat = crate::ident::EMAIL_PAT;
+        let re = meta::Regex::builder().syntax(syntax::Config::new().unicode(false).utf8(false)).configure(meta::Config::new().match_kind(MatchKind::LeftmostFirst).utf8_empty(false)).build(pat).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let a = super::AtSign::build(pat).ok_or_else(|| TestCaseError::fail("no AtSign"))?;
+        let mut cache = a.fwd.create_cache();
+        for at in 0..=hay.len() {
+            let want = re.search(&Input::new(hay).range(at..)).map(|m| (m.start(), m.end()));
+            let got = a.find(&mut cache, hay, at).map_err(|_| TestCaseError::fail("gave up"))?;
+            prop_assert_eq!(got, want, "at {} in {:?}", at, String::from_utf8_lossy(hay));
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn at_sign_finds_what_the_regex_finds() {
+        let long = format!("{}@example.com {}@b.cd x.{}@e.fg", "a".repeat(70), "b.".repeat(40), "c".repeat(63));
+        for hay in [&b""[..], b"@", b"a@b.cd", b"jane@example.com, li.wei@mail.example.org", b".a@b.cd", b"-_@x.yz", b"a@@b.cd a@b", b"x a.@b.c\nj@k.lm", long.as_bytes(), b"\xc3\xa9a@b.cd", b"a@b.cd.", b"__@a.bc"] {
+            at_sign_vs_meta(hay).unwrap();
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+        #[test]
+        fn at_sign_finds_what_the_regex_finds_prop(hay in proptest::collection::vec(prop::sample::select(vec![b'a', b'Z', b'7', b'.', b'_', b'-', b'%', b'+', b'@', b'@', b' ', b'\n', b'#', 0xC3, 0xA9]), 0..48)) {
+            at_sign_vs_meta(&hay)?;
+        }
+
+        #[test]
+        fn at_sign_long_local_parts(n in 0usize..80, m in 0usize..80, sep in prop::sample::select(vec![b'.', b'a', b'_', b'-', b' '])) {
+            let mut hay = vec![b'a'; n];
+            hay.push(sep);
+            hay.extend(std::iter::repeat_n(b'b', m));
+            hay.extend_from_slice(b"@c.de");
+            at_sign_vs_meta(&hay)?;
+        }
+    }
+
     #[test]
     fn letter_or_hash_is_ascii_alphabetic_or_hash() {
         for c in 0..=255u8 {
