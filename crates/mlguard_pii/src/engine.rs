@@ -779,10 +779,7 @@ impl Scanner {
         let first = out.len();
         self.scan_multi(cache, batch, out);
         self.scan_gitleaks(cache, batch, out);
-        // Usually in order already (the keyword-gated and gitleaks detections are few).
-        if !out[first..].is_sorted_by_key(|h| (h.seg, h.start, h.ident)) {
-            out[first..].sort_by_key(|h| (h.seg, h.start, h.ident));
-        }
+        out[first..].sort_by_key(|h| (h.seg, h.start, h.ident));
         self.join_addresses(out, first);
     }
 
