@@ -8,7 +8,8 @@
 //! thread. Printed: the cold pass, and the fastest, median and slowest warm pass, as wall
 //! time and as the scanning thread's on-CPU time (`/proc/thread-self/schedstat`), so that a
 //! busy shared machine counts less against the scanner. `PII_BENCH_CONFIG=managed` (or
-//! `managed+gitleaks`) runs one configuration only.
+//! `managed+gitleaks`) runs one configuration only. A `data.parquet` in the directory (for
+//! example `data.csv` written by pyarrow) is scanned too; its MB/s count the file's bytes.
 
 use mlguard_pii::{gitleaks, scan_file_with, FileOutcome, Options, Scanner};
 use std::path::{Path, PathBuf};
@@ -34,8 +35,11 @@ fn main() {
                 continue;
             }
         };
-        for f in ["mixed.txt", "data.csv", "data.jsonl"] {
+        for f in ["mixed.txt", "data.csv", "data.jsonl", "data.parquet"] {
             let p = dir.join(f);
+            if !p.is_file() && f == "data.parquet" {
+                continue;
+            }
             if !p.is_file() {
                 eprintln!("{}: missing; run scripts/pii-corpus {} 10", p.display(), dir.display());
                 continue;

@@ -36,8 +36,10 @@ use crate::ident::{normalize_keyword, Category, Confidence, Identifier, KeywordR
 use crate::validate;
 use crate::Error;
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use regex_automata::nfa::thompson;
+use regex_automata::util::prefilter::Prefilter;
 use regex_automata::util::syntax;
-use regex_automata::{meta, Anchored, Input, MatchKind, PatternSet};
+use regex_automata::{hybrid, meta, Anchored, Input, MatchKind, PatternSet};
 
 /// One value in a batch: its byte range in [`Batch::buf`], the caller's location id, and its keyword context.
 #[derive(Debug, Clone, Copy)]
@@ -223,6 +225,96 @@ struct Group {
     /// Keyword patterns follow the identifiers' (ids from `ids.len()`): a match marks its
     /// value with the gated identifiers it unlocks (bit masks, one per keyword pattern).
     kw_masks: Vec<u64>,
+    /// For the group with keywords: its own forward and reverse lazy DFAs, used instead of
+    /// `re` for finding (see [`Direct`]).
+    direct: Option<Direct>,
+    /// For the managed e-mail pattern alone: found from its `@` (see [`AtSign`]).
+    at_sign: Option<AtSign>,
+}
+
+/// Finds matches of [`crate::ident::EMAIL_PAT`] from their `@` (a vectorised search), with
+/// no reverse search: the leftmost match holds the first `@` that is part of a match (the
+/// local part holds no `@`, so a match that starts earlier cannot use a later `@`), and
+/// its start is the first position, at most 64 bytes before that `@` and after a run of
+/// local-part bytes, where a word boundary holds; whether the domain matches, and where
+/// the match ends, the pattern's own lazy DFA says, anchored at that start. (The domain
+/// does not depend on the start, so if the first possible start has no match, no start
+/// has, and the next `@` is tried.) The meta regex does a search when the DFA gives up.
+struct AtSign {
+    at: Prefilter,
+    fwd: hybrid::dfa::DFA,
+}
+
+impl AtSign {
+    fn build(pattern: &str) -> Option<AtSign> {
+        if pattern != crate::ident::EMAIL_PAT {
+            return None;
+        }
+        let fwd = hybrid::dfa::Builder::new()
+            .syntax(syntax::Config::new().unicode(false).utf8(false))
+            .thompson(thompson::Config::new().which_captures(thompson::WhichCaptures::None))
+            .configure(hybrid::dfa::Config::new().match_kind(MatchKind::LeftmostFirst).unicode_word_boundary(true).cache_capacity(DFA_CACHE).minimum_cache_clear_count(Some(3)).minimum_bytes_per_state(Some(10)))
+            .build(pattern)
+            .ok()?;
+        Some(AtSign { at: Prefilter::new(MatchKind::LeftmostFirst, &[b"@"])?, fwd })
+    }
+
+    /// The leftmost-first match starting in `hay[at..]`; `Err` when the DFA gave up.
+    fn find(&self, cache: &mut hybrid::dfa::Cache, hay: &[u8], at: usize) -> Result<Option<(usize, usize)>, ()> {
+        let local = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-');
+        let word = |i: usize| hay.get(i).is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_');
+        let mut from = at;
+        while from < hay.len() {
+            let Some(p) = self.at.find(hay, regex_automata::Span::from(from..hay.len())).map(|sp| sp.start) else { return Ok(None) };
+            from = p + 1;
+            let lo = at.max(p.saturating_sub(64));
+            let mut s = p;
+            while s > lo && hay.get(s - 1).is_some_and(|&b| local(b)) {
+                s -= 1;
+            }
+            // The first position of the run with a word boundary before it.
+            let Some(s) = (s..p).find(|&q| q.checked_sub(1).is_some_and(word) != word(q)) else { continue };
+            match self.fwd.try_search_fwd(cache, &Input::new(hay).range(s..).anchored(Anchored::Yes)) {
+                Ok(Some(end)) => return Ok(Some((s, end.offset()))),
+                Ok(None) => {}
+                Err(_) => return Err(()),
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The lazy DFAs `meta::Regex` runs for a multi-pattern group, driven here: a keyword match
+/// has a fixed length, so its start needs no reverse search (the forward search gives its
+/// end and pattern), and the layers of the meta regex are skipped for every search. The
+/// DFAs are configured as the meta regex configures its own (same NFA, match kinds,
+/// give-up rule); when one gives up, the meta regex does that search.
+struct Direct {
+    fwd: hybrid::dfa::DFA,
+    rev: hybrid::dfa::DFA,
+    /// Per keyword pattern: its length in bytes when every match has it (ASCII keywords).
+    kw_len: Vec<Option<usize>>,
+}
+
+impl Direct {
+    fn build(pats: &[&str], keywords: &[(String, u64)]) -> Option<Direct> {
+        let dfa = |rev: bool| {
+            let kind = if rev { MatchKind::All } else { MatchKind::LeftmostFirst };
+            hybrid::dfa::Builder::new()
+                .syntax(syntax::Config::new().unicode(false).utf8(false))
+                .thompson(thompson::Config::new().reverse(rev).which_captures(thompson::WhichCaptures::None).nfa_size_limit(Some(64 << 20)))
+                .configure(hybrid::dfa::Config::new().match_kind(kind).starts_for_each_pattern(!rev).unicode_word_boundary(true).cache_capacity(DFA_CACHE).minimum_cache_clear_count(Some(3)).minimum_bytes_per_state(Some(10)))
+                .build_many(pats)
+                .ok()
+        };
+        let kw_len = keywords.iter().map(|(k, _)| k.is_ascii().then_some(k.len())).collect();
+        Some(Direct { fwd: dfa(false)?, rev: dfa(true)?, kw_len })
+    }
+}
+
+struct DirectCache {
+    fwd: hybrid::dfa::Cache,
+    rev: hybrid::dfa::Cache,
 }
 
 /// One keyword-gated identifier.
@@ -238,6 +330,8 @@ struct GroupCache {
     set: PatternSet,
     /// The value the stream's last search stopped in (searches move forward).
     hint: usize,
+    direct: Option<DirectCache>,
+    at_sign: Option<hybrid::dfa::Cache>,
 }
 
 impl Group {
@@ -269,11 +363,49 @@ impl Group {
         // Two keywords can match at one place only if one is a prefix of the other; a
         // leftmost-first search reports one of them, which then unlocks both.
         let kw_masks = keywords.iter().map(|(k, _)| keywords.iter().filter(|(k2, _)| k.starts_with(k2.as_str()) || k2.starts_with(k.as_str())).fold(0, |a, (_, b)| a | b)).collect();
-        Ok(Some(Group { re, all, ids, kw_masks }))
+        let direct = if keywords.is_empty() { None } else { Direct::build(&pats, keywords) };
+        let at_sign = if pats.len() == 1 { AtSign::build(pats[0]) } else { None };
+        Ok(Some(Group { re, all, ids, kw_masks, direct, at_sign }))
     }
 
     fn cache(&self) -> GroupCache {
-        GroupCache { re: self.re.create_cache(), all: self.all.create_cache(), set: PatternSet::new(self.ids.len() + self.kw_masks.len()), hint: 0 }
+        let direct = self.direct.as_ref().map(|d| DirectCache { fwd: d.fwd.create_cache(), rev: d.rev.create_cache() });
+        let at_sign = self.at_sign.as_ref().map(|a| a.fwd.create_cache());
+        GroupCache { re: self.re.create_cache(), all: self.all.create_cache(), set: PatternSet::new(self.ids.len() + self.kw_masks.len()), hint: 0, direct, at_sign }
+    }
+
+    /// The leftmost-first match in `hay[at..]`: (start, end, pattern), as `re` finds it.
+    fn find(&self, c: &mut GroupCache, hay: &[u8], at: usize) -> Option<(usize, usize, usize)> {
+        let input = Input::new(hay).range(at..);
+        if let (Some(a), Some(ac)) = (&self.at_sign, &mut c.at_sign) {
+            if let Ok(found) = a.find(ac, hay, at) {
+                return found.map(|(s, e)| (s, e, 0));
+            }
+        }
+        if let (Some(d), Some(dc)) = (&self.direct, &mut c.direct) {
+            match d.fwd.try_search_fwd(&mut dc.fwd, &input) {
+                Ok(None) => return None,
+                Ok(Some(end)) => {
+                    let (e, pid) = (end.offset(), end.pattern().as_usize());
+                    // A keyword of fixed length: its start is known.
+                    let fixed = pid.checked_sub(self.ids.len()).and_then(|k| d.kw_len.get(k).copied().flatten());
+                    if let Some(s) = fixed.and_then(|n| e.checked_sub(n)).filter(|&s| s >= at) {
+                        return Some((s, e, pid));
+                    }
+                    // As the lazy DFA regex does: an empty match at the start needs no
+                    // reverse search; else the start is where the reverse DFA, anchored at
+                    // the end, stops matching.
+                    if e == at {
+                        return Some((e, e, pid));
+                    }
+                    if let Ok(Some(start)) = d.rev.try_search_rev(&mut dc.rev, &Input::new(hay).range(at..e).anchored(Anchored::Yes)) {
+                        return Some((start.offset(), e, pid));
+                    }
+                }
+                Err(_) => {}
+            }
+        }
+        self.re.search_with(&mut c.re, &input).map(|m| (m.start(), m.end(), m.pattern().as_usize()))
     }
 }
 
@@ -761,8 +893,7 @@ impl Scanner {
         let to = hay.len();
         let mut at = from;
         while at < to {
-            let m = g.re.search_with(&mut c.re, &Input::new(hay).range(at..to))?;
-            let (s, e) = (m.start(), m.end());
+            let (s, e, pid) = g.find(c, hay, at)?;
             let Some(si) = batch.seg_at_from(s, hint) else {
                 at = s + 1;
                 continue;
@@ -772,7 +903,6 @@ impl Scanner {
             let seg = batch.segs[si];
             let value = &hay[seg.start..seg.end];
             let ctx = Self::ctx_of(batch, ctx_shaped, si);
-            let pid = m.pattern().as_usize();
             if pid >= nv {
                 // A keyword: only marks its value (nothing else starts here, as identifiers come first).
                 marks[si] |= g.kw_masks.get(pid - nv).copied().unwrap_or(u64::MAX);
@@ -923,6 +1053,49 @@ impl Scanner {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
+    /// What the meta regex finds for a pattern, from every position of `hay`, next to what
+    /// [`super::AtSign`] finds.
+    fn at_sign_vs_meta(hay: &[u8]) -> Result<(), TestCaseError> {
+        use regex_automata::{meta, util::syntax, Input, MatchKind};
+        let pat = crate::ident::EMAIL_PAT;
+        let re = meta::Regex::builder().syntax(syntax::Config::new().unicode(false).utf8(false)).configure(meta::Config::new().match_kind(MatchKind::LeftmostFirst).utf8_empty(false)).build(pat).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let a = super::AtSign::build(pat).ok_or_else(|| TestCaseError::fail("no AtSign"))?;
+        let mut cache = a.fwd.create_cache();
+        for at in 0..=hay.len() {
+            let want = re.search(&Input::new(hay).range(at..)).map(|m| (m.start(), m.end()));
+            let got = a.find(&mut cache, hay, at).map_err(|_| TestCaseError::fail("gave up"))?;
+            prop_assert_eq!(got, want, "at {} in {:?}", at, String::from_utf8_lossy(hay));
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn at_sign_finds_what_the_regex_finds() {
+        let long = format!("{}@example.com {}@b.cd x.{}@e.fg", "a".repeat(70), "b.".repeat(40), "c".repeat(63));
+        for hay in [&b""[..], b"@", b"a@b.cd", b"jane@example.com, li.wei@mail.example.org", b".a@b.cd", b"-_@x.yz", b"a@@b.cd a@b", b"x a.@b.c\nj@k.lm", long.as_bytes(), b"\xc3\xa9a@b.cd", b"a@b.cd.", b"__@a.bc"] {
+            at_sign_vs_meta(hay).unwrap();
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+        #[test]
+        fn at_sign_finds_what_the_regex_finds_prop(hay in proptest::collection::vec(prop::sample::select(vec![b'a', b'Z', b'7', b'.', b'_', b'-', b'%', b'+', b'@', b'@', b' ', b'\n', b'#', 0xC3, 0xA9]), 0..48)) {
+            at_sign_vs_meta(&hay)?;
+        }
+
+        #[test]
+        fn at_sign_long_local_parts(n in 0usize..80, m in 0usize..80, sep in prop::sample::select(vec![b'.', b'a', b'_', b'-', b' '])) {
+            let mut hay = vec![b'a'; n];
+            hay.push(sep);
+            hay.extend(std::iter::repeat_n(b'b', m));
+            hay.extend_from_slice(b"@c.de");
+            at_sign_vs_meta(&hay)?;
+        }
+    }
+
     #[test]
     fn letter_or_hash_is_ascii_alphabetic_or_hash() {
         for c in 0..=255u8 {

@@ -166,6 +166,11 @@ const ABA_KW: &[&str] = &["aba", "routing", "rtn", "abartn", "transit number", "
 const ITIN_KW: &[&str] = &["itin", "taxpayer", "tax id", "tax identification"];
 const SSN_KW: &[&str] = &["ssn", "social security", "ssa number", "social security number", "soc sec"];
 
+/// E-mail addresses. The scanner finds them from their `@` and relies on this form (see
+/// `engine::AtSign`): a local part of 1 to 64 bytes of `[A-Za-z0-9._%+-]` after a word
+/// boundary, the `@`, then a domain that holds neither `@` nor a line break.
+pub(crate) const EMAIL_PAT: &str = r"\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,24}\b";
+
 /// The managed identifiers, in priority order (when two match at the same place, the earlier is tried first).
 const MANAGED: &[M] = &[
     m("AWS_CREDENTIALS", C, r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|APKA)[A-Z2-7]{16}\b", &[], Never, Validator::None),
@@ -184,7 +189,7 @@ const MANAGED: &[M] = &[
     m("SWIFT_CODE", F, r"\b[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?\b", &["swift", "bic", "bank identifier"], Always, Validator::None),
     m("USA_ABA_ROUTING_NUMBER", F, r"\b[0-9]{4}-[0-9]{4}-[0-9]\b", ABA_KW, Never, Validator::Aba),
     m("USA_ABA_ROUTING_NUMBER", F, r"\b[0-9]{9}\b", ABA_KW, Always, Validator::Aba),
-    m("EMAIL_ADDRESS", P, r"\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,24}\b", &[], Never, Validator::None),
+    m("EMAIL_ADDRESS", P, EMAIL_PAT, &[], Never, Validator::None),
     // With separators an SSN needs no keyword; nine bare digits do.
     m("USA_SOCIAL_SECURITY_NUMBER", P, r"\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b|\b[0-9]{3} [0-9]{2} [0-9]{4}\b|\b[0-9]{3}\.[0-9]{2}\.[0-9]{4}\b", SSN_KW, Never, Validator::Ssn),
     m("USA_SOCIAL_SECURITY_NUMBER", P, r"\b[0-9]{9}\b", SSN_KW, Always, Validator::Ssn),

@@ -8,7 +8,7 @@
 //! document that is not JSON Lines, which is parsed whole. Parquet (`PAR1`) is read column
 //! chunk by column chunk ([`crate::parquet`]).
 
-use crate::engine::{Batch, Cache, Hit, Scanner};
+use crate::engine::{Batch, Cache, Hit, Scanner, Seg};
 use crate::Error;
 use flate2::read::MultiGzDecoder;
 use regex_automata::util::prefilter::Prefilter;
@@ -219,6 +219,41 @@ impl<S: Sink> Driver<'_, S> {
         }
     }
 
+    /// Whole lines from the start of `block` (each ending in `\n` with no `\r` before it, at
+    /// most `MAX_LINE` bytes) as text values, exactly as [`text_piece`] pushes them one by
+    /// one, but copied into the batch in one piece per batch (the bytes of such lines are
+    /// the batch's layout already: each value followed by `\n`). Stops at the first line that
+    /// is not like that, or at the end of the last whole line; returns the bytes taken.
+    fn push_text_lines(&mut self, block: &[u8], no: &mut u64) -> usize {
+        let mut done = 0;
+        loop {
+            let base = self.batch.buf.len();
+            let mut p = done;
+            let mut full = false;
+            while let Some(i) = find_byte(&block[p..], b'\n') {
+                if i + 1 > MAX_LINE as usize || (i > 0 && block[p + i - 1] == b'\r') {
+                    break;
+                }
+                let loc = self.locs.len() as u64;
+                self.locs.push(Loc::Line { line: *no, column: 1 });
+                let start = base + (p - done);
+                self.batch.segs.push(Seg { start, end: start + i, loc, ctx: u32::MAX });
+                *no += 1;
+                p += i + 1;
+                if base + (p - done) >= BATCH_BYTES {
+                    full = true;
+                    break;
+                }
+            }
+            self.batch.buf.extend_from_slice(&block[done..p]);
+            done = p;
+            if !full {
+                return done;
+            }
+            self.flush();
+        }
+    }
+
     fn flush(&mut self) {
         if self.batch.is_empty() {
             return;
@@ -326,6 +361,14 @@ pub fn scan_opened<S: Sink>(scanner: &Scanner, cache: &mut Cache, opened: Opened
                 }
                 let mut at = 0;
                 while at < buf.len() {
+                    if pending.is_empty() && col == 1 {
+                        let n = d.push_text_lines(&buf[at..], &mut no);
+                        bytes += n as u64;
+                        at += n;
+                        if at == buf.len() {
+                            break;
+                        }
+                    }
                     let room = max - pending.len();
                     let look = &buf[at..buf.len().min(at + room)];
                     match find_nl(look) {

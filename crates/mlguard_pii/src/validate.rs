@@ -391,7 +391,7 @@ pub fn name(m: &[u8], context: bool) -> Option<(usize, usize, crate::ident::Conf
         let bare = tok.strip_suffix(b".").unwrap_or(tok);
         if n == 0 && TITLES.iter().any(|t| t.as_bytes() == bare) {
             title = true;
-        } else if !(tok.is_empty() || PARTICLES.iter().any(|p| p.as_bytes() == tok) || (tok.len() == 2 && tok[1] == b'.')) {
+        } else if !(tok.is_empty() || (tok[0].is_ascii_lowercase() && PARTICLES.iter().any(|p| p.as_bytes() == tok)) || (tok.len() == 2 && tok[1] == b'.')) {
             if n == buf.len() {
                 return None;
             }
@@ -404,13 +404,12 @@ pub fn name(m: &[u8], context: bool) -> Option<(usize, usize, crate::ident::Conf
         return None;
     }
     let (first, last) = (words[0], words[words.len() - 1]);
-    let given = listed(&m[first.0..first.1], &lists.given);
-    let family = listed(&m[last.0..last.1], &lists.family);
     if context || title {
-        let conf = if given || family { Confidence::High } else { Confidence::Medium };
+        // The surname list is looked at only when the given name is not listed.
+        let conf = if listed(&m[first.0..first.1], &lists.given) || listed(&m[last.0..last.1], &lists.family) { Confidence::High } else { Confidence::Medium };
         return Some((0, m.len(), conf));
     }
-    if !family {
+    if !listed(&m[last.0..last.1], &lists.family) {
         return None;
     }
     // The first census given name that leaves at least one word before the surname; short
