@@ -303,7 +303,7 @@ impl Direct {
             hybrid::dfa::Builder::new()
                 .syntax(syntax::Config::new().unicode(false).utf8(false))
                 .thompson(thompson::Config::new().reverse(rev).which_captures(thompson::WhichCaptures::None).nfa_size_limit(Some(64 << 20)))
-                .configure(hybrid::dfa::Config::new().match_kind(kind).starts_for_each_pattern(true).unicode_word_boundary(true).cache_capacity(DFA_CACHE).minimum_cache_clear_count(Some(3)).minimum_bytes_per_state(Some(10)))
+                .configure(hybrid::dfa::Config::new().match_kind(kind).starts_for_each_pattern(!rev).unicode_word_boundary(true).cache_capacity(DFA_CACHE).minimum_cache_clear_count(Some(3)).minimum_bytes_per_state(Some(10)))
                 .build_many(pats)
                 .ok()
         };
@@ -398,11 +398,7 @@ impl Group {
                     if e == at {
                         return Some((e, e, pid));
                     }
-                    // Only the pattern the forward search reported: no match of any pattern
-                    // starts before the leftmost one, so its start is the same, and the
-                    // reverse DFA of one pattern stops sooner than that of all of them.
-                    let rev_input = Input::new(hay).range(at..e).anchored(Anchored::Pattern(end.pattern()));
-                    if let Ok(Some(start)) = d.rev.try_search_rev(&mut dc.rev, &rev_input) {
+                    if let Ok(Some(start)) = d.rev.try_search_rev(&mut dc.rev, &Input::new(hay).range(at..e).anchored(Anchored::Yes)) {
                         return Some((start.offset(), e, pid));
                     }
                 }
