@@ -421,6 +421,9 @@ pub struct Cache {
     next: Vec<Next>,
     /// Per context of the batch: the shaped identifiers it backs ([`Ctx::shaped`]).
     ctx_shaped: Vec<u64>,
+    /// The readers' batch, locations and detections, kept from one file to the next so
+    /// that each file does not grow them again from nothing.
+    pub(crate) spare: Option<(Batch, Vec<crate::read::Loc>, Vec<Hit>)>,
 }
 
 /// A detection of an always-stream, in batch offsets.
@@ -601,7 +604,7 @@ impl Scanner {
     }
 
     pub fn cache(&self) -> Cache {
-        Cache { always: self.always.iter().map(Group::cache).collect(), heads: Vec::new(), gated: self.gated.iter().map(|g| g.re.create_cache()).collect(), pairs: Vec::new(), marks: Vec::new(), next: Vec::new(), ctx_shaped: Vec::new() }
+        Cache { always: self.always.iter().map(Group::cache).collect(), heads: Vec::new(), gated: self.gated.iter().map(|g| g.re.create_cache()).collect(), pairs: Vec::new(), marks: Vec::new(), next: Vec::new(), ctx_shaped: Vec::new(), spare: None }
     }
 
     /// Whether one of the identifier's keywords is in the context or within its maximum

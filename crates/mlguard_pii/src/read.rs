@@ -330,7 +330,11 @@ pub fn json_path_push(path: &mut String, key: &str) {
 
 /// Reads every value of an opened file through the scanner into `sink`; returns the bytes read and the problems met.
 pub fn scan_opened<S: Sink>(scanner: &Scanner, cache: &mut Cache, opened: Opened, sink: &mut S) -> Result<(u64, Vec<Note>), std::io::Error> {
-    let mut d = Driver { scanner, cache, batch: Batch::new(), locs: Vec::new(), hits: Vec::new(), sink, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default() };
+    let (mut batch, mut locs, mut hits) = cache.spare.take().unwrap_or_default();
+    batch.clear();
+    locs.clear();
+    hits.clear();
+    let mut d = Driver { scanner, cache, batch, locs, hits, sink, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default() };
     let mut notes = Vec::new();
     let mut reader = opened.reader;
     let mut bytes = 0u64;
@@ -453,6 +457,8 @@ pub fn scan_opened<S: Sink>(scanner: &Scanner, cache: &mut Cache, opened: Opened
         }
     }
     d.flush();
+    let Driver { cache, batch, locs, hits, .. } = d;
+    cache.spare = Some((batch, locs, hits));
     Ok((bytes, notes))
 }
 

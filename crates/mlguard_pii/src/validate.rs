@@ -132,11 +132,21 @@ const IBAN_LENGTHS: &[(&[u8; 2], usize)] = &[
 
 /// An IBAN: registered country and length, and the ISO 13616 mod-97 check equal to 1.
 pub fn iban(s: &[u8]) -> bool {
-    let c: Vec<u8> = s.iter().filter(|b| b.is_ascii_alphanumeric()).map(|b| b.to_ascii_uppercase()).collect();
+    // The letters and digits, upper-cased, on the stack: no IBAN has more than 34.
+    let mut buf = [0u8; 34];
+    let mut n = 0;
+    for &b in s {
+        if b.is_ascii_alphanumeric() {
+            let Some(d) = buf.get_mut(n) else { return false };
+            *d = b.to_ascii_uppercase();
+            n += 1;
+        }
+    }
+    let c = &buf[..n];
     if c.len() < 15 {
         return false;
     }
-    let Some(&(_, len)) = IBAN_LENGTHS.iter().find(|(cc, _)| cc[..] == c[..2]) else { return false };
+    let Some(&(_, len)) = IBAN_LENGTHS.iter().find(|(cc, _)| cc[0] == c[0] && cc[1] == c[1]) else { return false };
     if c.len() != len || !c[2].is_ascii_digit() || !c[3].is_ascii_digit() {
         return false;
     }
@@ -440,6 +450,38 @@ mod tests {
         }
         for bad in ["4111 1111 1111 1112", "1234567812345678", "2721003122003222", "0000000000000000", "5555555555554445"] {
             assert!(!credit_card(bad.as_bytes()), "{bad}");
+        }
+    }
+
+    /// The validator as it was written first (a heap copy of the letters and digits).
+    fn iban_reference(s: &[u8]) -> bool {
+        let c: Vec<u8> = s.iter().filter(|b| b.is_ascii_alphanumeric()).map(|b| b.to_ascii_uppercase()).collect();
+        if c.len() < 15 {
+            return false;
+        }
+        let Some(&(_, len)) = IBAN_LENGTHS.iter().find(|(cc, _)| cc[..] == c[..2]) else { return false };
+        if c.len() != len || !c[2].is_ascii_digit() || !c[3].is_ascii_digit() {
+            return false;
+        }
+        let mut rem: u32 = 0;
+        for &b in c[4..].iter().chain(c[..4].iter()) {
+            let v = if b.is_ascii_digit() { u32::from(b - b'0') } else { u32::from(b - b'A') + 10 };
+            rem = if v >= 10 { (rem * 100 + v) % 97 } else { (rem * 10 + v) % 97 };
+        }
+        rem == 1
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn iban_as_the_reference(s in proptest::collection::vec(proptest::sample::select(b"GBDE89 WEST0123456789-xz".to_vec()), 0..50)) {
+            proptest::prop_assert_eq!(iban(&s), iban_reference(&s));
+        }
+    }
+
+    #[test]
+    fn iban_long_inputs_as_the_reference() {
+        for s in [&b"GB82 WEST 1234 5698 7654 32"[..], b"GB82WEST12345698765432GB82WEST12345698765432", b"MT84MALT011000012345MTLCAST001S", b"MT84MALT011000012345MTLCAST001S1", b"LC55HEMM000100010012001200023015", b"RU0304452522540817810538091310419", b"RU03044525225408178105380913104199"] {
+            assert_eq!(iban(s), iban_reference(s), "{}", String::from_utf8_lossy(s));
         }
     }
 
