@@ -77,9 +77,13 @@ struct Hot {
     error_message: u32,
     /// `userIdentity.type`.
     identity_type: u32,
+    /// The node [`Record::principal`] answers (`NONE`: `unknown`).
+    principal: u32,
+    /// The node [`Record::actor`] answers (`NONE`: `unknown`).
+    actor: u32,
 }
 
-const NO_HOT: Hot = Hot { event_name: NONE, event_source: NONE, event_id: NONE, event_time: NONE, event_type: NONE, error_code: NONE, region: NONE, source_ip: NONE, user_agent: NONE, recipient: NONE, identity: NONE, request: NONE, response: NONE, additional: NONE, error_message: NONE, identity_type: NONE };
+const NO_HOT: Hot = Hot { event_name: NONE, event_source: NONE, event_id: NONE, event_time: NONE, event_type: NONE, error_code: NONE, region: NONE, source_ip: NONE, user_agent: NONE, recipient: NONE, identity: NONE, request: NONE, response: NONE, additional: NONE, error_message: NONE, identity_type: NONE, principal: NONE, actor: NONE };
 
 /// Why a record's text is not a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -564,6 +568,15 @@ impl Record {
             hot.identity_type = r.child(hot.identity, "type").unwrap_or(NONE);
         }
         r.hot = hot;
+        if hot.identity != NONE {
+            // What `principal` and `actor` answer, located once (every record asks at least once).
+            let found = |path: &[&str]| r.path_node(hot.identity, path).filter(|&i| r.node_str(i).is_some_and(|s| !s.is_empty()));
+            let arn = found(&["arn"]);
+            let issuer = if r.identity_type() == "AssumedRole" { found(&["sessionContext", "sessionIssuer", "arn"]) } else { None };
+            let principal = issuer.or(arn).or_else(|| found(&["principalId"])).or_else(|| found(&["invokedBy"]));
+            r.hot.principal = principal.unwrap_or(NONE);
+            r.hot.actor = arn.or(principal).unwrap_or(NONE);
+        }
         r.time = r.node_str(hot.event_time).and_then(parse_time).unwrap_or(0);
         r
     }
@@ -760,22 +773,15 @@ impl Record {
     /// The principal an action is attributed to: the session issuer's ARN for assumed roles
     /// (so all sessions of a role share a baseline), else the identity's ARN, else its
     /// principal id, else `unknown`.
+    /// (Located when the record is parsed.)
     pub fn principal(&self) -> &str {
-        if self.identity_type() == "AssumedRole" {
-            if let Some(a) = self.identity_str(&["sessionContext", "sessionIssuer", "arn"]).filter(|s| !s.is_empty()) {
-                return a;
-            }
-        }
-        self.identity_str(&["arn"])
-            .filter(|s| !s.is_empty())
-            .or_else(|| self.identity_str(&["principalId"]).filter(|s| !s.is_empty()))
-            .or_else(|| self.identity_str(&["invokedBy"]).filter(|s| !s.is_empty()))
-            .unwrap_or("unknown")
+        self.node_str(self.hot.principal).unwrap_or("unknown")
     }
 
-    /// The exact identity (session ARN for assumed roles).
+    /// The exact identity (session ARN for assumed roles): `userIdentity.arn` when it is a
+    /// non-empty string, else [`Record::principal`]. (Located when the record is parsed.)
     pub fn actor(&self) -> &str {
-        self.identity_str(&["arn"]).filter(|s| !s.is_empty()).unwrap_or_else(|| self.principal())
+        self.node_str(self.hot.actor).unwrap_or("unknown")
     }
 
     /// A member of `requestParameters` as a `serde_json::Value` (the object is built once, on
