@@ -1011,6 +1011,35 @@ fn path_root_key(path: &str) -> Option<Cow<'_, str>> {
     Some(unescape_brackets(name))
 }
 
+impl Record {
+    /// `get_field(path)` for a `path` with a `.` and no `[` or `\\`, already split at `.` into
+    /// `segs` (the walk `get_field` makes, without classifying and splitting the path again).
+    pub(crate) fn get_dotted<S: AsRef<str>>(&self, path: &str, segs: &[S]) -> Option<EventValue<'_>> {
+        if self.odd_keys {
+            return self.get_field(path);
+        }
+        let mut cur = 0u32;
+        for seg in segs {
+            let seg = seg.as_ref();
+            match self.nodes.get(cur as usize).map(|n| n.kind) {
+                Some(Kind::Obj) => {
+                    cur = if cur == 0 {
+                        self.top(seg)?
+                    } else if cur == self.hot.identity && seg == "type" {
+                        (self.hot.identity_type != NONE).then_some(self.hot.identity_type)?
+                    } else {
+                        self.child(cur, seg)?
+                    }
+                }
+                // Fans out: the general walk.
+                Some(Kind::Arr) => return self.get_field(path),
+                _ => return None,
+            }
+        }
+        Some(self.event_value(cur))
+    }
+}
+
 impl Event for Record {
     fn get_field(&self, path: &str) -> Option<EventValue<'_>> {
         let (dotted, bracketed) = path_class(path.as_bytes());

@@ -93,6 +93,16 @@ struct RuleIndex {
 struct Gate {
     field: String,
     values: BTreeSet<String>,
+    /// `field` split at `.` when it has a `.` and no `[` or `\\` (read with
+    /// [`Record::get_dotted`]); empty otherwise.
+    segs: Vec<String>,
+}
+
+impl Gate {
+    fn new(field: String, values: BTreeSet<String>) -> Gate {
+        let segs = if field.contains('.') && !field.contains(['[', '\\']) { field.split('.').map(str::to_string).collect() } else { Vec::new() };
+        Gate { field, values, segs }
+    }
 }
 
 /// Names of the fields that detection items compare without modifiers.
@@ -110,7 +120,7 @@ fn gate(rule: &rsigma_parser::SigmaRule) -> Option<Gate> {
     for d in rule.detection.named.values() {
         plain_fields(d, &mut fields);
     }
-    fields.into_iter().filter_map(|f| required(rule, &f).map(|values| Gate { field: f, values })).min_by_key(|g| g.values.len())
+    fields.into_iter().filter_map(|f| required(rule, &f).map(|values| Gate::new(f, values))).min_by_key(|g| g.values.len())
 }
 
 /// Literals one of which `field` must equal for the rule to match; `None` when unconstrained.
@@ -213,7 +223,8 @@ impl RuleIndex {
         buf.clear();
         for (i, g) in &self.always {
             if let Some(g) = g {
-                if let Some(EventValue::Str(v)) = rec.get_field(&g.field) {
+                let v = if g.segs.is_empty() { rec.get_field(&g.field) } else { rec.get_dotted(&g.field, &g.segs) };
+                if let Some(EventValue::Str(v)) = v {
                     // The literals are lowercase ASCII: for an ASCII value this is set membership
                     // of its lowercase form.
                     if v.is_ascii() && !g.values.iter().any(|x| x.eq_ignore_ascii_case(&v)) {
