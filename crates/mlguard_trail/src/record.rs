@@ -668,6 +668,17 @@ impl Record {
         Some(cur)
     }
 
+    /// Whether `s` lies within the record's text. For a string this record's accessors return
+    /// (`event_name`, `actor`, ...), it then is a JSON string's contents without escapes (those
+    /// with escapes are unescaped into a side buffer), so it has no `"`, `\\` or control
+    /// character and `serde_json` writes it unchanged.
+    pub(crate) fn holds_raw(&self, s: &str) -> bool {
+        let t = self.text.as_bytes().as_ptr_range();
+        let (start, end) = (t.start as usize, t.end as usize);
+        let p = s.as_ptr() as usize;
+        start <= p && p.saturating_add(s.len()) <= end
+    }
+
     /// The record's JSON text.
     pub fn text(&self) -> &[u8] {
         self.text.as_bytes()
