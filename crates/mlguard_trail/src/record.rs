@@ -720,30 +720,37 @@ impl Record {
         self.child(0, key).and_then(|i| self.node_str(i)).unwrap_or("")
     }
 
+    #[inline]
     pub fn event_name(&self) -> &str {
         self.hot_str(self.hot.event_name)
     }
 
+    #[inline]
     pub fn event_source(&self) -> &str {
         self.hot_str(self.hot.event_source)
     }
 
+    #[inline]
     pub fn event_id(&self) -> &str {
         self.hot_str(self.hot.event_id)
     }
 
+    #[inline]
     pub fn error_code(&self) -> Option<&str> {
         self.node_str(self.hot.error_code).filter(|s| !s.is_empty() && *s != "Success")
     }
 
+    #[inline]
     pub fn region(&self) -> &str {
         self.hot_str(self.hot.region)
     }
 
+    #[inline]
     pub fn source_ip(&self) -> &str {
         self.hot_str(self.hot.source_ip)
     }
 
+    #[inline]
     pub fn user_agent(&self) -> &str {
         self.hot_str(self.hot.user_agent)
     }
@@ -776,6 +783,7 @@ impl Record {
         }
     }
 
+    #[inline]
     pub fn identity_type(&self) -> &str {
         // `identity_str(&["type"])`, located at parse time.
         self.node_str(self.hot.identity_type).unwrap_or("")
@@ -785,12 +793,14 @@ impl Record {
     /// (so all sessions of a role share a baseline), else the identity's ARN, else its
     /// principal id, else `unknown`.
     /// (Located when the record is parsed.)
+    #[inline]
     pub fn principal(&self) -> &str {
         self.node_str(self.hot.principal).unwrap_or("unknown")
     }
 
     /// The exact identity (session ARN for assumed roles): `userIdentity.arn` when it is a
     /// non-empty string, else [`Record::principal`]. (Located when the record is parsed.)
+    #[inline]
     pub fn actor(&self) -> &str {
         self.node_str(self.hot.actor).unwrap_or("unknown")
     }
