@@ -77,9 +77,13 @@ struct Hot {
     error_message: u32,
     /// `userIdentity.type`.
     identity_type: u32,
+    /// The node [`Record::principal`] answers (`NONE`: `unknown`).
+    principal: u32,
+    /// The node [`Record::actor`] answers (`NONE`: `unknown`).
+    actor: u32,
 }
 
-const NO_HOT: Hot = Hot { event_name: NONE, event_source: NONE, event_id: NONE, event_time: NONE, event_type: NONE, error_code: NONE, region: NONE, source_ip: NONE, user_agent: NONE, recipient: NONE, identity: NONE, request: NONE, response: NONE, additional: NONE, error_message: NONE, identity_type: NONE };
+const NO_HOT: Hot = Hot { event_name: NONE, event_source: NONE, event_id: NONE, event_time: NONE, event_type: NONE, error_code: NONE, region: NONE, source_ip: NONE, user_agent: NONE, recipient: NONE, identity: NONE, request: NONE, response: NONE, additional: NONE, error_message: NONE, identity_type: NONE, principal: NONE, actor: NONE };
 
 /// Why a record's text is not a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -564,6 +568,15 @@ impl Record {
             hot.identity_type = r.child(hot.identity, "type").unwrap_or(NONE);
         }
         r.hot = hot;
+        if hot.identity != NONE {
+            // What `principal` and `actor` answer, located once (every record asks at least once).
+            let found = |path: &[&str]| r.path_node(hot.identity, path).filter(|&i| r.node_str(i).is_some_and(|s| !s.is_empty()));
+            let arn = found(&["arn"]);
+            let issuer = if r.identity_type() == "AssumedRole" { found(&["sessionContext", "sessionIssuer", "arn"]) } else { None };
+            let principal = issuer.or(arn).or_else(|| found(&["principalId"])).or_else(|| found(&["invokedBy"]));
+            r.hot.principal = principal.unwrap_or(NONE);
+            r.hot.actor = arn.or(principal).unwrap_or(NONE);
+        }
         r.time = r.node_str(hot.event_time).and_then(parse_time).unwrap_or(0);
         r
     }
@@ -655,6 +668,17 @@ impl Record {
         Some(cur)
     }
 
+    /// Whether `s` lies within the record's text. For a string this record's accessors return
+    /// (`event_name`, `actor`, ...), it then is a JSON string's contents without escapes (those
+    /// with escapes are unescaped into a side buffer), so it has no `"`, `\\` or control
+    /// character and `serde_json` writes it unchanged.
+    pub(crate) fn holds_raw(&self, s: &str) -> bool {
+        let t = self.text.as_bytes().as_ptr_range();
+        let (start, end) = (t.start as usize, t.end as usize);
+        let p = s.as_ptr() as usize;
+        start <= p && p.saturating_add(s.len()) <= end
+    }
+
     /// The record's JSON text.
     pub fn text(&self) -> &[u8] {
         self.text.as_bytes()
@@ -696,30 +720,37 @@ impl Record {
         self.child(0, key).and_then(|i| self.node_str(i)).unwrap_or("")
     }
 
+    #[inline]
     pub fn event_name(&self) -> &str {
         self.hot_str(self.hot.event_name)
     }
 
+    #[inline]
     pub fn event_source(&self) -> &str {
         self.hot_str(self.hot.event_source)
     }
 
+    #[inline]
     pub fn event_id(&self) -> &str {
         self.hot_str(self.hot.event_id)
     }
 
+    #[inline]
     pub fn error_code(&self) -> Option<&str> {
         self.node_str(self.hot.error_code).filter(|s| !s.is_empty() && *s != "Success")
     }
 
+    #[inline]
     pub fn region(&self) -> &str {
         self.hot_str(self.hot.region)
     }
 
+    #[inline]
     pub fn source_ip(&self) -> &str {
         self.hot_str(self.hot.source_ip)
     }
 
+    #[inline]
     pub fn user_agent(&self) -> &str {
         self.hot_str(self.hot.user_agent)
     }
@@ -752,6 +783,7 @@ impl Record {
         }
     }
 
+    #[inline]
     pub fn identity_type(&self) -> &str {
         // `identity_str(&["type"])`, located at parse time.
         self.node_str(self.hot.identity_type).unwrap_or("")
@@ -760,22 +792,17 @@ impl Record {
     /// The principal an action is attributed to: the session issuer's ARN for assumed roles
     /// (so all sessions of a role share a baseline), else the identity's ARN, else its
     /// principal id, else `unknown`.
+    /// (Located when the record is parsed.)
+    #[inline]
     pub fn principal(&self) -> &str {
-        if self.identity_type() == "AssumedRole" {
-            if let Some(a) = self.identity_str(&["sessionContext", "sessionIssuer", "arn"]).filter(|s| !s.is_empty()) {
-                return a;
-            }
-        }
-        self.identity_str(&["arn"])
-            .filter(|s| !s.is_empty())
-            .or_else(|| self.identity_str(&["principalId"]).filter(|s| !s.is_empty()))
-            .or_else(|| self.identity_str(&["invokedBy"]).filter(|s| !s.is_empty()))
-            .unwrap_or("unknown")
+        self.node_str(self.hot.principal).unwrap_or("unknown")
     }
 
-    /// The exact identity (session ARN for assumed roles).
+    /// The exact identity (session ARN for assumed roles): `userIdentity.arn` when it is a
+    /// non-empty string, else [`Record::principal`]. (Located when the record is parsed.)
+    #[inline]
     pub fn actor(&self) -> &str {
-        self.identity_str(&["arn"]).filter(|s| !s.is_empty()).unwrap_or_else(|| self.principal())
+        self.node_str(self.hot.actor).unwrap_or("unknown")
     }
 
     /// A member of `requestParameters` as a `serde_json::Value` (the object is built once, on
@@ -1003,6 +1030,35 @@ fn path_root_key(path: &str) -> Option<Cow<'_, str>> {
         return None;
     }
     Some(unescape_brackets(name))
+}
+
+impl Record {
+    /// `get_field(path)` for a `path` with a `.` and no `[` or `\\`, already split at `.` into
+    /// `segs` (the walk `get_field` makes, without classifying and splitting the path again).
+    pub(crate) fn get_dotted<S: AsRef<str>>(&self, path: &str, segs: &[S]) -> Option<EventValue<'_>> {
+        if self.odd_keys {
+            return self.get_field(path);
+        }
+        let mut cur = 0u32;
+        for seg in segs {
+            let seg = seg.as_ref();
+            match self.nodes.get(cur as usize).map(|n| n.kind) {
+                Some(Kind::Obj) => {
+                    cur = if cur == 0 {
+                        self.top(seg)?
+                    } else if cur == self.hot.identity && seg == "type" {
+                        (self.hot.identity_type != NONE).then_some(self.hot.identity_type)?
+                    } else {
+                        self.child(cur, seg)?
+                    }
+                }
+                // Fans out: the general walk.
+                Some(Kind::Arr) => return self.get_field(path),
+                _ => return None,
+            }
+        }
+        Some(self.event_value(cur))
+    }
 }
 
 impl Event for Record {

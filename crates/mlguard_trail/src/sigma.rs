@@ -93,6 +93,16 @@ struct RuleIndex {
 struct Gate {
     field: String,
     values: BTreeSet<String>,
+    /// `field` split at `.` when it has a `.` and no `[` or `\\` (read with
+    /// [`Record::get_dotted`]); empty otherwise.
+    segs: Vec<String>,
+}
+
+impl Gate {
+    fn new(field: String, values: BTreeSet<String>) -> Gate {
+        let segs = if field.contains('.') && !field.contains(['[', '\\']) { field.split('.').map(str::to_string).collect() } else { Vec::new() };
+        Gate { field, values, segs }
+    }
 }
 
 /// Names of the fields that detection items compare without modifiers.
@@ -110,7 +120,7 @@ fn gate(rule: &rsigma_parser::SigmaRule) -> Option<Gate> {
     for d in rule.detection.named.values() {
         plain_fields(d, &mut fields);
     }
-    fields.into_iter().filter_map(|f| required(rule, &f).map(|values| Gate { field: f, values })).min_by_key(|g| g.values.len())
+    fields.into_iter().filter_map(|f| required(rule, &f).map(|values| Gate::new(f, values))).min_by_key(|g| g.values.len())
 }
 
 /// Literals one of which `field` must equal for the rule to match; `None` when unconstrained.
@@ -213,7 +223,8 @@ impl RuleIndex {
         buf.clear();
         for (i, g) in &self.always {
             if let Some(g) = g {
-                if let Some(EventValue::Str(v)) = rec.get_field(&g.field) {
+                let v = if g.segs.is_empty() { rec.get_field(&g.field) } else { rec.get_dotted(&g.field, &g.segs) };
+                if let Some(EventValue::Str(v)) = v {
                     // The literals are lowercase ASCII: for an ASCII value this is set membership
                     // of its lowercase form.
                     if v.is_ascii() && !g.values.iter().any(|x| x.eq_ignore_ascii_case(&v)) {
@@ -485,9 +496,22 @@ pub(crate) fn escape_into(s: &str, out: &mut Vec<u8>) {
     out.extend_from_slice(rest);
 }
 
-fn quoted_into(s: &str, out: &mut Vec<u8>) {
+/// [`escape_into`] for a field `s` of `rec`: a string the record's text holds unescaped (a
+/// JSON string without escapes has no quote, backslash or control character) is copied as is.
+#[inline]
+fn escape_field(rec: &Record, s: &str, out: &mut Vec<u8>) {
+    if rec.holds_raw(s) {
+        out.extend_from_slice(s.as_bytes());
+    } else {
+        escape_into(s, out);
+    }
+}
+
+/// [`escape_field`] between quotes.
+#[inline]
+fn quoted_field(rec: &Record, s: &str, out: &mut Vec<u8>) {
     out.push(b'"');
-    escape_into(s, out);
+    escape_field(rec, s, out);
     out.push(b'"');
 }
 
@@ -502,31 +526,31 @@ pub(crate) fn write_finding_json(meta: &SigmaMeta, rec: &Record, out: &mut Vec<u
     let j = &meta.json;
     out.extend_from_slice(j.head.as_bytes());
     out.extend_from_slice(b" (");
-    escape_into(name, out);
+    escape_field(rec, name, out);
     out.extend_from_slice(b" by ");
-    escape_into(actor, out);
+    escape_field(rec, actor, out);
     out.extend_from_slice(b")\",\"resource_id\":");
-    quoted_into(actor, out);
+    quoted_field(rec, actor, out);
     out.extend_from_slice(if rec.identity_type() == "AssumedRole" { b",\"resource_type\":\"AwsIamRole\",\"account\":" } else { b",\"resource_type\":\"AwsIamUser\",\"account\":" });
-    quoted_into(rec.account(), out);
+    quoted_field(rec, rec.account(), out);
     out.extend_from_slice(b",\"region\":");
-    quoted_into(rec.region(), out);
+    quoted_field(rec, rec.region(), out);
     out.extend_from_slice(b",\"description\":");
     out.extend_from_slice(j.description.as_bytes());
     out.extend_from_slice(b",\"evidence\":{\"event_ids\":[");
-    quoted_into(id, out);
+    quoted_field(rec, id, out);
     out.extend_from_slice(b"],\"events\":[{\"event_id\":");
-    quoted_into(id, out);
+    quoted_field(rec, id, out);
     out.extend_from_slice(b",\"time\":\"");
     crate::record::write_time(rec.time, out);
     out.extend_from_slice(b"\",\"event_name\":");
-    quoted_into(name, out);
+    quoted_field(rec, name, out);
     out.extend_from_slice(b",\"actor\":");
-    quoted_into(actor, out);
+    quoted_field(rec, actor, out);
     out.extend_from_slice(b",\"source_ip\":");
-    quoted_into(rec.source_ip(), out);
+    quoted_field(rec, rec.source_ip(), out);
     out.extend_from_slice(b"}],\"principal\":");
-    quoted_into(rec.principal(), out);
+    quoted_field(rec, rec.principal(), out);
     out.extend_from_slice(j.tail.as_bytes());
     out.push(b'\n');
 }
