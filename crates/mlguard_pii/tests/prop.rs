@@ -39,7 +39,11 @@ fn sensitive() -> impl Strategy<Value = String> {
             .prop_map(|(fill, (p, n))| luhn_complete(p.as_bytes(), n, &fill)),
         (1u32..900, 1u32..100, 1u32..10000).prop_filter("ssa rules", |(a, _, _)| *a != 666).prop_map(|(a, g, s)| format!("ssn {a:03}-{g:02}-{s:04}")),
         ("[a-z]{1,8}", "[a-z]{2,8}").prop_map(|(u, d)| format!("{u}@{d}.com")),
-        (2u32..10, 0u32..100, 2u32..10, 0u32..100, 0u32..10000).prop_map(|(a, b, c, d, e)| format!("({a}{b:02}) {c}{d:02}-{e:04}")),
+        // N11 area codes (211, 311, ... 911) are service codes, rejected by `validate::phone` by
+        // design, so they would not be sensitive values.
+        (2u32..10, 0u32..100, 2u32..10, 0u32..100, 0u32..10000)
+            .prop_filter("N11 area code", |(_, b, ..)| *b != 11)
+            .prop_map(|(a, b, c, d, e)| format!("({a}{b:02}) {c}{d:02}-{e:04}")),
         (1u32..255, 0u32..256, 0u32..256, 1u32..255).prop_map(|(a, b, c, d)| format!("{a}.{b}.{c}.{d}")),
         "[A-Z2-7]{16}".prop_map(|s| format!("AKIA{s}")),
     ]
