@@ -1033,6 +1033,19 @@ fn path_root_key(path: &str) -> Option<Cow<'_, str>> {
 }
 
 impl Record {
+    /// The member `seg` of the object node `obj`: the top level and `userIdentity.type` from
+    /// what the parse located, others by a search of the object's members.
+    #[inline]
+    fn member(&self, obj: u32, seg: &str) -> Option<u32> {
+        if obj == 0 {
+            self.top(seg)
+        } else if obj == self.hot.identity && seg == "type" {
+            (self.hot.identity_type != NONE).then_some(self.hot.identity_type)
+        } else {
+            self.child(obj, seg)
+        }
+    }
+
     /// `get_field(path)` for a `path` with a `.` and no `[` or `\\`, already split at `.` into
     /// `segs` (the walk `get_field` makes, without classifying and splitting the path again).
     pub(crate) fn get_dotted<S: AsRef<str>>(&self, path: &str, segs: &[S]) -> Option<EventValue<'_>> {
@@ -1043,15 +1056,7 @@ impl Record {
         for seg in segs {
             let seg = seg.as_ref();
             match self.nodes.get(cur as usize).map(|n| n.kind) {
-                Some(Kind::Obj) => {
-                    cur = if cur == 0 {
-                        self.top(seg)?
-                    } else if cur == self.hot.identity && seg == "type" {
-                        (self.hot.identity_type != NONE).then_some(self.hot.identity_type)?
-                    } else {
-                        self.child(cur, seg)?
-                    }
-                }
+                Some(Kind::Obj) => cur = self.member(cur, seg)?,
                 // Fans out: the general walk.
                 Some(Kind::Arr) => return self.get_field(path),
                 _ => return None,
@@ -1086,16 +1091,7 @@ impl Event for Record {
                     };
                     rest = next;
                     match self.nodes.get(cur as usize).map(|n| n.kind) {
-                        Some(Kind::Obj) => {
-                            cur = if cur == 0 {
-                                self.top(seg)?
-                            } else if cur == self.hot.identity && seg == "type" {
-                                // `userIdentity.type`, located at parse time.
-                                (self.hot.identity_type != NONE).then_some(self.hot.identity_type)?
-                            } else {
-                                self.child(cur, seg)?
-                            }
-                        }
+                        Some(Kind::Obj) => cur = self.member(cur, seg)?,
                         Some(Kind::Arr) => {
                             through_objects = false;
                             break;
