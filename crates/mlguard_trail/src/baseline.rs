@@ -4,7 +4,7 @@
 //! finding with the baseline as evidence. Also: bursts of access-denied errors and hourly
 //! `GetObject` volume outliers, and the writers of each ML bucket (for `CT-S3-001`).
 
-use crate::builtin::{EventRef, Hit};
+use crate::builtin::{EventRef, Hit, Origin};
 use crate::record::Record;
 use crate::rules::{BASE_DENIED_BURST, BASE_UNSEEN_API, BASE_VOLUME, S3_NEW_WRITER};
 use mlguard_core::Severity;
@@ -139,12 +139,138 @@ pub struct Baselines {
     net_cache: FastMap<String, String>,
 }
 
+/// The members of a record that the baselines (and the findings they raise) read, copied out
+/// of it: `Detector` keeps this, not the whole record, while a record waits to be analysed in
+/// time order, so the record can be dropped while it is still in cache.
+#[derive(Debug, Clone, Default)]
+pub struct Slim {
+    text: String,
+    /// Where each field ends in `text`, in the order of the `F_*` positions.
+    ends: [usize; FIELDS],
+    pub time: i64,
+    service: bool,
+    denied: bool,
+    failed: bool,
+    /// `userIdentity.type` is `AssumedRole`.
+    pub(crate) assumed_role: bool,
+    /// Bit `i`: field `i` is held as is in the record's text, so it has no character JSON
+    /// escapes (see [`Record::holds_raw`]).
+    raw: u16,
+}
+
+pub(crate) const F_PRINCIPAL: usize = 0;
+const F_SOURCE: usize = 1;
+pub(crate) const F_NAME: usize = 2;
+pub(crate) const F_IP: usize = 3;
+const F_AGENT: usize = 4;
+pub(crate) const F_ID: usize = 5;
+pub(crate) const F_ACTOR: usize = 6;
+pub(crate) const F_ACCOUNT: usize = 7;
+pub(crate) const F_REGION: usize = 8;
+const F_BUCKET: usize = 9;
+const FIELDS: usize = 10;
+
+/// The S3 calls that write to (or delete from) a bucket, for `CT-S3-001`.
+fn s3_write(name: &str) -> bool {
+    matches!(name, "PutObject" | "CopyObject" | "DeleteObject" | "DeleteObjects" | "DeleteObjectVersion" | "CompleteMultipartUpload")
+}
+
+impl Slim {
+    pub fn of(r: &Record) -> Slim {
+        let failed = r.error_code().is_some();
+        // `requestParameters.bucketName` is read only for the calls that write to a bucket.
+        let bucket = if !failed && r.event_source() == "s3.amazonaws.com" && s3_write(r.event_name()) { r.req_str("bucketName").unwrap_or("") } else { "" };
+        let fields = [r.principal(), r.event_source(), r.event_name(), r.source_ip(), r.user_agent(), r.event_id(), r.actor(), r.account(), r.region(), bucket];
+        let mut text = String::with_capacity(fields.iter().map(|f| f.len()).sum());
+        let mut ends = [0; FIELDS];
+        let mut raw = 0u16;
+        for (k, (e, f)) in ends.iter_mut().zip(fields).enumerate() {
+            text.push_str(f);
+            *e = text.len();
+            if r.holds_raw(f) {
+                raw |= 1 << k;
+            }
+        }
+        Slim { text, ends, time: r.time, service: r.is_service_event(), denied: r.is_access_denied(), failed, assumed_role: r.identity_type() == "AssumedRole", raw }
+    }
+
+    /// Field `i` (an `F_*` position) and whether the record's text held it as is.
+    #[inline]
+    pub(crate) fn field_raw(&self, i: usize) -> (&str, bool) {
+        (self.field(i), self.raw & (1 << i) != 0)
+    }
+
+    #[inline]
+    fn field(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends.get(i - 1).copied().unwrap_or(0) };
+        let end = self.ends.get(i).copied().unwrap_or(0);
+        self.text.get(start..end).unwrap_or("")
+    }
+
+    /// [`Record::principal`].
+    pub fn principal(&self) -> &str {
+        self.field(F_PRINCIPAL)
+    }
+    pub fn event_source(&self) -> &str {
+        self.field(F_SOURCE)
+    }
+    pub fn event_name(&self) -> &str {
+        self.field(F_NAME)
+    }
+    pub fn source_ip(&self) -> &str {
+        self.field(F_IP)
+    }
+    pub fn user_agent(&self) -> &str {
+        self.field(F_AGENT)
+    }
+    pub fn event_id(&self) -> &str {
+        self.field(F_ID)
+    }
+    pub fn actor(&self) -> &str {
+        self.field(F_ACTOR)
+    }
+    pub fn account(&self) -> &str {
+        self.field(F_ACCOUNT)
+    }
+    pub fn region(&self) -> &str {
+        self.field(F_REGION)
+    }
+    /// `requestParameters.bucketName` of a successful S3 write call; empty for other records.
+    pub fn write_bucket(&self) -> &str {
+        self.field(F_BUCKET)
+    }
+    /// [`Record::is_service_event`].
+    pub fn is_service_event(&self) -> bool {
+        self.service
+    }
+}
+
+impl Origin for Slim {
+    fn account(&self) -> &str {
+        Slim::account(self)
+    }
+    fn region(&self) -> &str {
+        Slim::region(self)
+    }
+    fn principal(&self) -> &str {
+        Slim::principal(self)
+    }
+    fn event_ref(&self) -> EventRef {
+        EventRef { event_id: self.event_id().to_string(), time: crate::record::format_time(self.time), event_name: self.event_name().to_string(), actor: self.actor().to_string(), source_ip: self.source_ip().to_string() }
+    }
+}
+
 /// Addresses whose network is remembered (the cache is emptied when full).
 const NET_CACHE: usize = 4096;
 
 impl Baselines {
     /// Updates the baselines with one record, appending hits.
     pub fn process(&mut self, opts: &BaselineOptions, r: &Record, out: &mut Vec<Hit>) {
+        self.process_slim(opts, &Slim::of(r), out);
+    }
+
+    /// [`Baselines::process`] for the record's [`Slim`] copy.
+    pub fn process_slim(&mut self, opts: &BaselineOptions, r: &Slim, out: &mut Vec<Hit>) {
         if r.is_service_event() {
             return;
         }
@@ -174,7 +300,7 @@ impl Baselines {
         self.scratch_net = net;
     }
 
-    fn update(&mut self, opts: &BaselineOptions, r: &Record, key: &str, api: &str, net: &str, out: &mut Vec<Hit>) {
+    fn update(&mut self, opts: &BaselineOptions, r: &Slim, key: &str, api: &str, net: &str, out: &mut Vec<Hit>) {
         let t = r.time;
         if !self.principals.contains_key(key) {
             self.principals.insert(key.to_string(), Principal { first: t, last: t, ..Principal::default() });
@@ -211,8 +337,8 @@ impl Baselines {
         bump(&mut p.agents, r.user_agent());
         bump(&mut p.networks, net);
         // Access-denied bursts.
-        if r.is_access_denied() {
-            p.denied.push_back((t, crate::builtin::EventRef::of(r)));
+        if r.denied {
+            p.denied.push_back((t, r.event_ref()));
             while p.denied.front().map(|(t0, _)| t - t0 > opts.denied_window).unwrap_or(false) {
                 p.denied.pop_front();
             }
@@ -240,12 +366,12 @@ impl Baselines {
             }
             p.get_in_hour += 1;
             if p.get_sample.len() < 20 {
-                p.get_sample.push(EventRef::of(r));
+                p.get_sample.push(r.event_ref());
             }
         }
         // Writers of ML buckets.
-        if r.event_source() == "s3.amazonaws.com" && r.error_code().is_none() && matches!(r.event_name(), "PutObject" | "CopyObject" | "DeleteObject" | "DeleteObjects" | "DeleteObjectVersion" | "CompleteMultipartUpload") {
-            let bucket = r.req_str("bucketName").unwrap_or("");
+        if r.event_source() == "s3.amazonaws.com" && !r.failed && s3_write(r.event_name()) {
+            let bucket = r.write_bucket();
             if opts.ml_buckets.contains(bucket) {
                 let b = self.buckets.entry(bucket.to_string()).or_insert_with(|| BucketBase { first: t, writers: HashSet::new() });
                 b.first = b.first.min(t);

@@ -26,6 +26,31 @@ impl EventRef {
     }
 }
 
+/// What a hit takes from the event that raised it: a [`Record`] or its
+/// [`crate::baseline::Slim`] copy.
+pub trait Origin {
+    fn account(&self) -> &str;
+    fn region(&self) -> &str;
+    fn principal(&self) -> &str;
+    /// [`EventRef::of`].
+    fn event_ref(&self) -> EventRef;
+}
+
+impl Origin for Record {
+    fn account(&self) -> &str {
+        Record::account(self)
+    }
+    fn region(&self) -> &str {
+        Record::region(self)
+    }
+    fn principal(&self) -> &str {
+        Record::principal(self)
+    }
+    fn event_ref(&self) -> EventRef {
+        EventRef::of(self)
+    }
+}
+
 /// One detection, before it becomes a [`mlguard_core::Finding`].
 #[derive(Debug, Clone)]
 pub struct Hit {
@@ -45,7 +70,7 @@ pub struct Hit {
 }
 
 impl Hit {
-    pub fn new(rule: &'static RuleDoc, r: &Record, title: String, resource: impl Into<String>, resource_type: &'static str) -> Hit {
+    pub fn new<R: Origin + ?Sized>(rule: &'static RuleDoc, r: &R, title: String, resource: impl Into<String>, resource_type: &'static str) -> Hit {
         Hit {
             rule,
             severity: rule.severity,
@@ -56,7 +81,7 @@ impl Hit {
             account: r.account().to_string(),
             region: r.region().to_string(),
             principal: r.principal().to_string(),
-            events: vec![EventRef::of(r)],
+            events: vec![r.event_ref()],
             extra: Value::Null,
         }
     }
@@ -205,6 +230,13 @@ fn allows_everything(v: Option<&Value>) -> bool {
 impl Builtin {
     pub fn new(opts: BuiltinOptions, state: SeqState) -> Builtin {
         Builtin { opts, state }
+    }
+
+    /// Whether [`Builtin::process`] reads or changes the sequence state for `r` (IAM calls and
+    /// SageMaker calls that succeeded); for any other record it depends on the record and the
+    /// options alone, so it can run in any order.
+    pub fn has_state(r: &Record) -> bool {
+        matches!(r.event_source(), "iam.amazonaws.com" | "sagemaker.amazonaws.com") && r.error_code().is_none()
     }
 
     /// Runs the detections on one record, appending hits.

@@ -8,6 +8,7 @@
 //! A finding from a Sigma rule has the id `SIGMA-` followed by the rule's file stem, e.g.
 //! `SIGMA-aws_cloudtrail_disable_logging`; its severity is the rule's `level`.
 
+use crate::baseline::{Slim, F_ACCOUNT, F_ACTOR, F_ID, F_IP, F_NAME, F_PRINCIPAL, F_REGION};
 use crate::record::Record;
 use mlguard_core::{Diagnostic, Finding, Reference, Severity};
 use rsigma_eval::event::{Event, EventValue};
@@ -364,12 +365,20 @@ impl SigmaSet {
     /// [`SigmaSet::matches`] with buffers the caller keeps: evaluates only the candidate rules
     /// of the record's `eventName`/`eventSource` (see [`RuleIndex`]), in the engine's order.
     pub fn matches_into<'a>(&'a self, rec: &Record, buf: &mut Vec<usize>, out: &mut Vec<&'a SigmaMeta>) {
+        let mut at = Vec::new();
+        self.matches_at(rec, buf, &mut at);
+        out.clear();
+        out.extend(at.iter().filter_map(|&i| self.list.get(i)));
+    }
+
+    /// [`SigmaSet::matches_into`] as positions for [`SigmaSet::meta`].
+    pub fn matches_at(&self, rec: &Record, buf: &mut Vec<usize>, out: &mut Vec<usize>) {
         out.clear();
         if self.loaded == 0 {
             return;
         }
         if !self.index.candidates(rec, buf) {
-            out.extend(self.engine.evaluate(rec).iter().filter_map(|r| self.meta.get(r.header.rule_id.as_deref().unwrap_or(&r.header.rule_title)).and_then(|&i| self.list.get(i))));
+            out.extend(self.engine.evaluate(rec).iter().filter_map(|r| self.meta.get(r.header.rule_id.as_deref().unwrap_or(&r.header.rule_title)).copied().filter(|&i| i < self.list.len())));
             return;
         }
         buf.sort_unstable();
@@ -377,13 +386,16 @@ impl SigmaSet {
         let mut selections = Vec::new();
         for &i in buf.iter() {
             if let Some(rule) = rules.get(i) {
-                if rule_matches(rule, rec, &mut selections) {
-                    if let Some(m) = self.list.get(i) {
-                        out.push(m);
-                    }
+                if i < self.list.len() && rule_matches(rule, rec, &mut selections) {
+                    out.push(i);
                 }
             }
         }
+    }
+
+    /// The rule at a position [`SigmaSet::matches_at`] gave.
+    pub fn meta(&self, i: usize) -> Option<&SigmaMeta> {
+        self.list.get(i)
     }
 
     /// How many rules are filed under event names, event sources, and always evaluated.
@@ -438,7 +450,12 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>, diags: &mut Vec<Diagnostic>) {
 
 /// A finding for one Sigma match on one record.
 pub fn finding(meta: &SigmaMeta, rec: &Record) -> Finding {
-    let mut f = Finding::new(meta.finding_id.clone(), meta.severity, format!("{} ({} by {})", meta.title, rec.event_name(), rec.actor()));
+    finding_of(meta, rec.event_name(), rec.actor())
+}
+
+/// [`finding`] for a record's `eventName` and [`Record::actor`].
+pub(crate) fn finding_of(meta: &SigmaMeta, event_name: &str, actor: &str) -> Finding {
+    let mut f = Finding::new(meta.finding_id.clone(), meta.severity, format!("{} ({} by {})", meta.title, event_name, actor));
     f.description = meta.description.trim().to_string();
     f.remediation = meta.remediation.clone();
     f.references = meta.finding_refs.clone();
@@ -496,11 +513,13 @@ pub(crate) fn escape_into(s: &str, out: &mut Vec<u8>) {
     out.extend_from_slice(rest);
 }
 
-/// [`escape_into`] for a field `s` of `rec`: a string the record's text holds unescaped (a
-/// JSON string without escapes has no quote, backslash or control character) is copied as is.
+/// [`escape_into`] for field `i` of a record's [`Slim`] copy: a string the record's text
+/// held unescaped (a JSON string without escapes has no quote, backslash or control
+/// character) is copied as is.
 #[inline]
-fn escape_field(rec: &Record, s: &str, out: &mut Vec<u8>) {
-    if rec.holds_raw(s) {
+fn escape_field(rec: &Slim, i: usize, out: &mut Vec<u8>) {
+    let (s, raw) = rec.field_raw(i);
+    if raw {
         out.extend_from_slice(s.as_bytes());
     } else {
         escape_into(s, out);
@@ -509,48 +528,46 @@ fn escape_field(rec: &Record, s: &str, out: &mut Vec<u8>) {
 
 /// [`escape_field`] between quotes.
 #[inline]
-fn quoted_field(rec: &Record, s: &str, out: &mut Vec<u8>) {
+fn quoted_field(rec: &Slim, i: usize, out: &mut Vec<u8>) {
     out.push(b'"');
-    escape_field(rec, s, out);
+    escape_field(rec, i, out);
     out.push(b'"');
 }
 
 /// Appends one JSON line: exactly what `serde_json` writes for the [`Finding`] that
 /// `Detector` builds for a Sigma match (see `tests/sigma_rules.rs`), without building it.
 /// Only valid while `serde_json` keeps maps in insertion order (its `preserve_order` feature,
-/// which the workspace turns on); `Detector` checks that before using it.
-pub(crate) fn write_finding_json(meta: &SigmaMeta, rec: &Record, out: &mut Vec<u8>) {
-    let actor = rec.actor();
-    let name = rec.event_name();
-    let id = rec.event_id();
+/// which the workspace turns on); `Detector` checks that before using it. Written from the
+/// record's [`Slim`] copy: every part that depends on the record is one of its fields.
+pub(crate) fn write_finding_json(meta: &SigmaMeta, rec: &Slim, out: &mut Vec<u8>) {
     let j = &meta.json;
     out.extend_from_slice(j.head.as_bytes());
     out.extend_from_slice(b" (");
-    escape_field(rec, name, out);
+    escape_field(rec, F_NAME, out);
     out.extend_from_slice(b" by ");
-    escape_field(rec, actor, out);
+    escape_field(rec, F_ACTOR, out);
     out.extend_from_slice(b")\",\"resource_id\":");
-    quoted_field(rec, actor, out);
-    out.extend_from_slice(if rec.identity_type() == "AssumedRole" { b",\"resource_type\":\"AwsIamRole\",\"account\":" } else { b",\"resource_type\":\"AwsIamUser\",\"account\":" });
-    quoted_field(rec, rec.account(), out);
+    quoted_field(rec, F_ACTOR, out);
+    out.extend_from_slice(if rec.assumed_role { b",\"resource_type\":\"AwsIamRole\",\"account\":" } else { b",\"resource_type\":\"AwsIamUser\",\"account\":" });
+    quoted_field(rec, F_ACCOUNT, out);
     out.extend_from_slice(b",\"region\":");
-    quoted_field(rec, rec.region(), out);
+    quoted_field(rec, F_REGION, out);
     out.extend_from_slice(b",\"description\":");
     out.extend_from_slice(j.description.as_bytes());
     out.extend_from_slice(b",\"evidence\":{\"event_ids\":[");
-    quoted_field(rec, id, out);
+    quoted_field(rec, F_ID, out);
     out.extend_from_slice(b"],\"events\":[{\"event_id\":");
-    quoted_field(rec, id, out);
+    quoted_field(rec, F_ID, out);
     out.extend_from_slice(b",\"time\":\"");
     crate::record::write_time(rec.time, out);
     out.extend_from_slice(b"\",\"event_name\":");
-    quoted_field(rec, name, out);
+    quoted_field(rec, F_NAME, out);
     out.extend_from_slice(b",\"actor\":");
-    quoted_field(rec, actor, out);
+    quoted_field(rec, F_ACTOR, out);
     out.extend_from_slice(b",\"source_ip\":");
-    quoted_field(rec, rec.source_ip(), out);
+    quoted_field(rec, F_IP, out);
     out.extend_from_slice(b"}],\"principal\":");
-    quoted_field(rec, rec.principal(), out);
+    quoted_field(rec, F_PRINCIPAL, out);
     out.extend_from_slice(j.tail.as_bytes());
     out.push(b'\n');
 }
