@@ -14,7 +14,7 @@ use mlguard_core::{Diagnostic, Finding, Reference, Severity};
 use rsigma_eval::event::{Event, EventValue};
 use rsigma_eval::Engine;
 use crate::fast::FastMap;
-use rsigma_parser::{ConditionExpr, Detection, DetectionItem, Quantifier, SigmaValue, StringPart};
+use rsigma_parser::{ConditionExpr, Detection, DetectionItem, Modifier, Quantifier, SigmaValue, StringPart};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -90,19 +90,21 @@ struct RuleIndex {
     always: Vec<(usize, Option<Gate>)>,
 }
 
-/// A field and the (ASCII-lowercased) literals one of which it must equal.
+/// A field and the (ASCII-lowercased) literals one of which it must equal, or (`contains`)
+/// the literals one of which it must contain, case-sensitively.
 struct Gate {
     field: String,
     values: BTreeSet<String>,
+    contains: bool,
     /// `field` split at `.` when it has a `.` and no `[` or `\\` (read with
     /// [`Record::get_dotted`]); empty otherwise.
     segs: Vec<String>,
 }
 
 impl Gate {
-    fn new(field: String, values: BTreeSet<String>) -> Gate {
+    fn new(field: String, values: BTreeSet<String>, contains: bool) -> Gate {
         let segs = if field.contains('.') && !field.contains(['[', '\\']) { field.split('.').map(str::to_string).collect() } else { Vec::new() };
-        Gate { field, values, segs }
+        Gate { field, values, contains, segs }
     }
 }
 
@@ -115,27 +117,50 @@ fn plain_fields(d: &Detection, out: &mut BTreeSet<String>) {
     }
 }
 
-/// The field with the fewest forced literals, if any field has some.
+/// Names of the fields that detection items match with a case-sensitive regular expression
+/// (`|re` alone).
+fn re_fields(d: &Detection, out: &mut BTreeSet<String>) {
+    match d {
+        Detection::AllOf(items) => out.extend(items.iter().filter(|i| matches!(i.field.modifiers.as_slice(), [Modifier::Re])).filter_map(|i| i.field.name.clone())),
+        Detection::AnyOf(ds) => ds.iter().for_each(|x| re_fields(x, out)),
+        _ => {}
+    }
+}
+
+/// The field with the fewest forced literals, if any field has some; else a field whose
+/// value must contain one of some literals (from `|re` patterns, see [`re_literal`]).
 fn gate(rule: &rsigma_parser::SigmaRule) -> Option<Gate> {
     let mut fields = BTreeSet::new();
     for d in rule.detection.named.values() {
         plain_fields(d, &mut fields);
     }
-    fields.into_iter().filter_map(|f| required(rule, &f).map(|values| Gate::new(f, values))).min_by_key(|g| g.values.len())
+    if let Some(g) = fields.into_iter().filter_map(|f| required(rule, &f, &item_required).map(|values| Gate::new(f, values, false))).min_by_key(|g| g.values.len()) {
+        return Some(g);
+    }
+    let mut fields = BTreeSet::new();
+    for d in rule.detection.named.values() {
+        re_fields(d, &mut fields);
+    }
+    fields.into_iter().filter_map(|f| required(rule, &f, &item_re_literals).map(|values| Gate::new(f, values, true))).min_by_key(|g| g.values.len())
 }
 
-/// Literals one of which `field` must equal for the rule to match; `None` when unconstrained.
-fn required(rule: &rsigma_parser::SigmaRule, field: &str) -> Option<BTreeSet<String>> {
+/// What a detection item forces its field to: literals one of which it must equal (or
+/// contain, for [`item_re_literals`]); `None` when the item does not constrain that field.
+type ItemRule = dyn Fn(&DetectionItem, &str) -> Option<BTreeSet<String>>;
+
+/// Literals one of which `field` must equal (or contain, with [`item_re_literals`]) for the
+/// rule to match; `None` when unconstrained.
+fn required(rule: &rsigma_parser::SigmaRule, field: &str, item: &ItemRule) -> Option<BTreeSet<String>> {
     let det = &rule.detection;
     let mut out: Option<BTreeSet<String>> = None;
     for c in &det.conditions {
-        let s = cond_required(c, &det.named, field)?;
+        let s = cond_required(c, &det.named, field, item)?;
         out.get_or_insert_with(BTreeSet::new).extend(s);
     }
     out
 }
 
-fn cond_required(c: &ConditionExpr, named: &HashMap<String, Detection>, field: &str) -> Option<BTreeSet<String>> {
+fn cond_required(c: &ConditionExpr, named: &HashMap<String, Detection>, field: &str, item: &ItemRule) -> Option<BTreeSet<String>> {
     let union = |sets: Vec<Option<BTreeSet<String>>>| -> Option<BTreeSet<String>> {
         if sets.is_empty() {
             return None;
@@ -147,13 +172,13 @@ fn cond_required(c: &ConditionExpr, named: &HashMap<String, Detection>, field: &
         Some(u)
     };
     match c {
-        ConditionExpr::Identifier(n) => det_required(named.get(n)?, field),
+        ConditionExpr::Identifier(n) => det_required(named.get(n)?, field, item),
         // Any constrained operand constrains a conjunction; take the smallest.
-        ConditionExpr::And(xs) => xs.iter().filter_map(|x| cond_required(x, named, field)).min_by_key(BTreeSet::len),
-        ConditionExpr::Or(xs) => union(xs.iter().map(|x| cond_required(x, named, field)).collect()),
+        ConditionExpr::And(xs) => xs.iter().filter_map(|x| cond_required(x, named, field, item)).min_by_key(BTreeSet::len),
+        ConditionExpr::Or(xs) => union(xs.iter().map(|x| cond_required(x, named, field, item)).collect()),
         ConditionExpr::Not(_) => None,
         ConditionExpr::Selector { quantifier, pattern } => {
-            let sets: Vec<Option<BTreeSet<String>>> = named.iter().filter(|(n, _)| pattern.matches_detection_name(n)).map(|(_, d)| det_required(d, field)).collect();
+            let sets: Vec<Option<BTreeSet<String>>> = named.iter().filter(|(n, _)| pattern.matches_detection_name(n)).map(|(_, d)| det_required(d, field, item)).collect();
             match quantifier {
                 Quantifier::Any => union(sets),
                 Quantifier::Count(n) if *n >= 1 => union(sets),
@@ -164,16 +189,16 @@ fn cond_required(c: &ConditionExpr, named: &HashMap<String, Detection>, field: &
     }
 }
 
-fn det_required(d: &Detection, field: &str) -> Option<BTreeSet<String>> {
+fn det_required(d: &Detection, field: &str, item: &ItemRule) -> Option<BTreeSet<String>> {
     match d {
-        Detection::AllOf(items) => items.iter().filter_map(|i| item_required(i, field)).min_by_key(BTreeSet::len),
+        Detection::AllOf(items) => items.iter().filter_map(|i| item(i, field)).min_by_key(BTreeSet::len),
         Detection::AnyOf(ds) => {
             if ds.is_empty() {
                 return None;
             }
             let mut u = BTreeSet::new();
             for x in ds {
-                u.extend(det_required(x, field)?);
+                u.extend(det_required(x, field, item)?);
             }
             Some(u)
         }
@@ -203,13 +228,47 @@ fn item_required(i: &DetectionItem, field: &str) -> Option<BTreeSet<String>> {
     Some(out)
 }
 
+/// For an item `field|re: PATTERN` (case-sensitive, no other modifier): for each pattern, a
+/// literal that any string it matches contains (see [`re_literal`]).
+fn item_re_literals(i: &DetectionItem, field: &str) -> Option<BTreeSet<String>> {
+    if i.field.name.as_deref() != Some(field) || !matches!(i.field.modifiers.as_slice(), [Modifier::Re]) || i.values.is_empty() {
+        return None;
+    }
+    let mut out = BTreeSet::new();
+    for v in &i.values {
+        let SigmaValue::String(s) = v else { return None };
+        let mut pattern = String::new();
+        for p in &s.parts {
+            match p {
+                StringPart::Plain(t) => pattern.push_str(t),
+                StringPart::Special(_) => return None,
+            }
+        }
+        out.insert(re_literal(&pattern)?.to_string());
+    }
+    Some(out)
+}
+
+/// For a regular expression of the form `[^ | .* | .+] LITERAL [$ | .* | .+]`, where LITERAL
+/// is not empty and has no character with a meaning in regex syntax: LITERAL. Every string
+/// the expression matches (case-sensitively, without flags) contains it. `None` for any other
+/// form.
+pub(crate) fn re_literal(pattern: &str) -> Option<&str> {
+    let body = [".*", ".+", "^"].iter().find_map(|p| pattern.strip_prefix(p)).unwrap_or(pattern);
+    let body = [".*", ".+", "$"].iter().find_map(|p| body.strip_suffix(p)).unwrap_or(body);
+    // The characters with a meaning outside a class (and `#` and whitespace, which have one
+    // in verbose mode).
+    let plain = |c: char| !(matches!(c, '\\' | '.' | '+' | '*' | '?' | '(' | ')' | '|' | '[' | ']' | '{' | '}' | '^' | '$' | '#') || c.is_whitespace());
+    (!body.is_empty() && body.chars().all(plain)).then_some(body)
+}
+
 impl RuleIndex {
     fn add(&mut self, rule: &rsigma_parser::SigmaRule, idx: usize) {
-        if let Some(names) = required(rule, "eventName") {
+        if let Some(names) = required(rule, "eventName", &item_required) {
             for n in names {
                 self.by_name.entry(n).or_default().push(idx);
             }
-        } else if let Some(sources) = required(rule, "eventSource") {
+        } else if let Some(sources) = required(rule, "eventSource", &item_required) {
             for s in sources {
                 self.by_source.entry(s).or_default().push(idx);
             }
@@ -226,9 +285,13 @@ impl RuleIndex {
             if let Some(g) = g {
                 let v = if g.segs.is_empty() { rec.get_field(&g.field) } else { rec.get_dotted(&g.field, &g.segs) };
                 if let Some(EventValue::Str(v)) = v {
+                    if g.contains {
+                        if !g.values.iter().any(|x| v.contains(x.as_str())) {
+                            continue;
+                        }
                     // The literals are lowercase ASCII: for an ASCII value this is set membership
                     // of its lowercase form.
-                    if v.is_ascii() && !g.values.iter().any(|x| x.eq_ignore_ascii_case(&v)) {
+                    } else if v.is_ascii() && !g.values.iter().any(|x| x.eq_ignore_ascii_case(&v)) {
                         continue;
                     }
                 }
@@ -570,4 +633,20 @@ pub(crate) fn write_finding_json(meta: &SigmaMeta, rec: &Slim, out: &mut Vec<u8>
     quoted_field(rec, F_PRINCIPAL, out);
     out.extend_from_slice(j.tail.as_bytes());
     out.push(b'\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::re_literal;
+
+    #[test]
+    fn re_literal_takes_only_a_plain_literal_between_simple_ends() {
+        assert_eq!(re_literal(".+:assumed-role/aws:.+"), Some(":assumed-role/aws:"));
+        assert_eq!(re_literal("^ab-c"), Some("ab-c"));
+        assert_eq!(re_literal(".*x$"), Some("x"));
+        assert_eq!(re_literal("lit"), Some("lit"));
+        for p in ["", ".+", "^$", "(a|b)c", "a.b", "a+", "ab?", "a{2}", r"a\.b", "[ab]", "a b", "a#b", "^.+x", ".*?x", "x.+?"] {
+            assert_eq!(re_literal(p), None, "{p}");
+        }
+    }
 }

@@ -184,6 +184,55 @@ fn most_of_the_57_rules_are_indexed() {
     let gates = sigma().gates();
     eprintln!("gated rules: {gates:?}");
     assert!(gates.iter().any(|(t, f)| t == "AWS Root Credentials" && f == "userIdentity.type"), "{gates:?}");
+    // ... or, from a `|re` pattern, to contain a literal.
+    assert!(gates.iter().any(|(t, f)| t == "Malicious Usage Of IMDS Credentials Outside Of AWS Infrastructure" && f == "userIdentity.arn"), "{gates:?}");
+}
+
+/// Rules gated on a literal their `|re` pattern forces a field to contain match exactly what
+/// evaluating every rule on the event matches (strings built from pieces of the literals, in
+/// other cases, around newlines and non-ASCII characters; values that are not strings).
+mod re_gate {
+    use super::*;
+    use proptest::prelude::*;
+
+    const PATTERNS: [&str; 6] = [".+:assumed-role/aws:.+", "^ab-c", "x/y$", ".*q:r.*", "lit", "(a|b)c"];
+
+    fn set() -> mlguard_trail::sigma::SigmaSet {
+        let mut set = mlguard_trail::sigma::SigmaSet::default();
+        for (i, p) in PATTERNS.iter().enumerate() {
+            let y = format!("title: re{i}\nid: re{i}\nlogsource:\n  product: aws\n  service: cloudtrail\ndetection:\n  sel:\n    userIdentity.arn|re: '{p}'\n  filter:\n    eventSource: ssm.amazonaws.com\n  condition: sel and not filter\nlevel: low\n");
+            let diags = set.add_yaml(&format!("re{i}.yml"), &y);
+            assert!(diags.is_empty(), "{diags:?}");
+        }
+        assert_eq!(set.gates().len(), 5, "{:?}", set.gates());
+        set
+    }
+
+    fn piece() -> impl Strategy<Value = &'static str> {
+        prop::sample::select(vec!["", ":assumed-role/aws:", ":ASSUMED-ROLE/AWS:", ":assumed-role/aws", "a", "\n", "é", "ab-c", "AB-C", "x/y", "q:r", "lit", "li", "bc", "arn:aws:sts::1:assumed-role/aws:x"])
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+        #[test]
+        fn gated_rules_match_as_a_full_scan(parts in prop::collection::vec(piece(), 0..5), kind in 0u8..5, source in prop::sample::select(vec!["s3.amazonaws.com", "ssm.amazonaws.com"])) {
+            use rsigma_eval::{evaluate_rule, JsonEvent};
+            let arn = parts.concat();
+            let value = match kind {
+                0 => serde_json::json!(7),
+                1 => serde_json::json!([arn]),
+                2 => serde_json::Value::Null,
+                _ => serde_json::json!(arn),
+            };
+            let ev = serde_json::json!({"eventName": "GetObject", "eventSource": source, "userIdentity": {"type": "AssumedRole", "arn": value}});
+            let set = set();
+            let rec = Record::parse(serde_json::to_vec(&ev).unwrap()).unwrap();
+            let ours: BTreeSet<String> = set.matches(&rec).iter().map(|m| m.title.clone()).collect();
+            let j = JsonEvent::borrow(&ev);
+            let full: BTreeSet<String> = set.engine().rules().iter().filter_map(|r| evaluate_rule(r, &j)).map(|r| r.header.rule_title.clone()).collect();
+            prop_assert_eq!(ours, full);
+        }
+    }
 }
 
 /// `Detector::jsonl` writes byte for byte what serialising the `Finding`s of `take_findings`
