@@ -57,6 +57,9 @@ pub struct Principal {
     denied: VecDeque<(i64, EventRef)>,
     #[serde(skip)]
     get_sample: Vec<EventRef>,
+    /// Updated in this run (so in [`Baselines::dirty`]).
+    #[serde(skip)]
+    touched: bool,
 }
 
 /// Frequency class of a count against the principal's total, as GuardDuty names them.
@@ -302,72 +305,19 @@ impl Baselines {
 
     fn update(&mut self, opts: &BaselineOptions, r: &Slim, key: &str, api: &str, net: &str, out: &mut Vec<Hit>) {
         let t = r.time;
-        if !self.principals.contains_key(key) {
-            self.principals.insert(key.to_string(), Principal { first: t, last: t, ..Principal::default() });
-        }
-        if !self.dirty.contains(key) {
-            self.dirty.insert(key.to_string());
-        }
-        let Some(p) = self.principals.get_mut(key) else { return };
-        if t < p.first {
-            p.first = t;
-        }
-        p.last = p.last.max(t);
-        // Unseen sensitive API after learning.
-        let seen = p.apis.get(api).copied().unwrap_or(0);
-        if seen == 0 && t - p.first >= opts.learning && sensitive(r.event_source(), r.event_name()) {
-            let mut known: Vec<(&String, &u64)> = p.apis.iter().collect();
-            known.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-            let top: Vec<serde_json::Value> = known.iter().take(20).map(|(k, c)| json!({"api": k, "count": c, "class": frequency(**c, p.events)})).collect();
-            let agent_class = frequency(p.agents.get(r.user_agent()).copied().unwrap_or(0), p.events);
-            let net_class = frequency(p.networks.get(net).copied().unwrap_or(0), p.events);
-            out.push(
-                Hit::new(&BASE_UNSEEN_API, r, format!("{key} called {api} for the first time"), key.to_string(), "AwsIamRole")
-                    .desc_pub(format!("{key} called {api}, unseen in {} events over {} days; user agent {agent_class}, network {net_class}.", p.events, (t - p.first) / 86_400))
-                    .extra_pub(json!({"baseline": {"events": p.events, "since": crate::record::format_time(p.first), "known_apis": p.apis.len(), "top_apis": top, "user_agent_class": agent_class, "network_class": net_class}})),
-            );
-        }
-        p.events += 1;
-        match p.apis.get_mut(api) {
-            Some(c) => *c += 1,
+        // One lookup of the principal for a known one (the map cannot lend an entry to a
+        // match arm that also inserts).
+        let first_touch = match self.principals.get_mut(key) {
+            Some(p) => update_principal(opts, r, key, api, net, p, out),
             None => {
-                p.apis.insert(api.to_string(), 1);
+                let mut p = Principal { first: t, last: t, ..Principal::default() };
+                let first = update_principal(opts, r, key, api, net, &mut p, out);
+                self.principals.insert(key.to_string(), p);
+                first
             }
-        }
-        bump(&mut p.agents, r.user_agent());
-        bump(&mut p.networks, net);
-        // Access-denied bursts.
-        if r.denied {
-            p.denied.push_back((t, r.event_ref()));
-            while p.denied.front().map(|(t0, _)| t - t0 > opts.denied_window).unwrap_or(false) {
-                p.denied.pop_front();
-            }
-            if p.denied.len() >= opts.denied_threshold && t >= p.denied_quiet_until {
-                p.denied_quiet_until = t + opts.denied_window;
-                let events: Vec<EventRef> = p.denied.drain(..).map(|(_, e)| e).collect();
-                let n = events.len();
-                let mut h = Hit::new(&BASE_DENIED_BURST, r, format!("{n} access-denied errors for {key} within {} s", opts.denied_window), key.to_string(), "AwsIamRole").desc_pub(format!("{key} received {n} access-denied errors within {} s, the last on {}.", opts.denied_window, r.event_name()));
-                h.events = events;
-                out.push(h);
-            }
-        }
-        // GetObject volume per hour.
-        if r.event_name() == "GetObject" {
-            let hour = t.div_euclid(3600);
-            if hour != p.get_hour {
-                volume_check(opts, key, p, out);
-                if p.get_in_hour > 0 {
-                    p.get_total_before += p.get_in_hour;
-                    p.get_hours_before += 1;
-                }
-                p.get_hour = hour;
-                p.get_in_hour = 0;
-                p.get_sample.clear();
-            }
-            p.get_in_hour += 1;
-            if p.get_sample.len() < 20 {
-                p.get_sample.push(r.event_ref());
-            }
+        };
+        if first_touch {
+            self.dirty.insert(key.to_string());
         }
         // Writers of ML buckets.
         if r.event_source() == "s3.amazonaws.com" && !r.failed && s3_write(r.event_name()) {
@@ -396,6 +346,85 @@ impl Baselines {
             volume_check(opts, key, p, out);
         }
     }
+}
+
+/// The per-principal part of [`Baselines::update`]; returns whether this is the principal's
+/// first record of the run (it then goes into [`Baselines::dirty`]).
+fn update_principal(opts: &BaselineOptions, r: &Slim, key: &str, api: &str, net: &str, p: &mut Principal, out: &mut Vec<Hit>) -> bool {
+    let t = r.time;
+    let first_touch = !p.touched;
+    p.touched = true;
+    if t < p.first {
+        p.first = t;
+    }
+    p.last = p.last.max(t);
+    // Unseen sensitive API after learning.
+    // Counted here when seen before (one lookup); an unseen API is added below, after the
+    // check that reads the counts as they were.
+    let seen = match p.apis.get_mut(api) {
+        Some(c) if *c > 0 => {
+            *c += 1;
+            *c - 1
+        }
+        _ => 0,
+    };
+    if seen == 0 && t - p.first >= opts.learning && sensitive(r.event_source(), r.event_name()) {
+        let mut known: Vec<(&String, &u64)> = p.apis.iter().collect();
+        known.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        let top: Vec<serde_json::Value> = known.iter().take(20).map(|(k, c)| json!({"api": k, "count": c, "class": frequency(**c, p.events)})).collect();
+        let agent_class = frequency(p.agents.get(r.user_agent()).copied().unwrap_or(0), p.events);
+        let net_class = frequency(p.networks.get(net).copied().unwrap_or(0), p.events);
+        out.push(
+            Hit::new(&BASE_UNSEEN_API, r, format!("{key} called {api} for the first time"), key.to_string(), "AwsIamRole")
+                .desc_pub(format!("{key} called {api}, unseen in {} events over {} days; user agent {agent_class}, network {net_class}.", p.events, (t - p.first) / 86_400))
+                .extra_pub(json!({"baseline": {"events": p.events, "since": crate::record::format_time(p.first), "known_apis": p.apis.len(), "top_apis": top, "user_agent_class": agent_class, "network_class": net_class}})),
+        );
+    }
+    p.events += 1;
+    if seen == 0 {
+        match p.apis.get_mut(api) {
+            Some(c) => *c += 1,
+            None => {
+                p.apis.insert(api.to_string(), 1);
+            }
+        }
+    }
+    bump(&mut p.agents, r.user_agent());
+    bump(&mut p.networks, net);
+    // Access-denied bursts.
+    if r.denied {
+        p.denied.push_back((t, r.event_ref()));
+        while p.denied.front().map(|(t0, _)| t - t0 > opts.denied_window).unwrap_or(false) {
+            p.denied.pop_front();
+        }
+        if p.denied.len() >= opts.denied_threshold && t >= p.denied_quiet_until {
+            p.denied_quiet_until = t + opts.denied_window;
+            let events: Vec<EventRef> = p.denied.drain(..).map(|(_, e)| e).collect();
+            let n = events.len();
+            let mut h = Hit::new(&BASE_DENIED_BURST, r, format!("{n} access-denied errors for {key} within {} s", opts.denied_window), key.to_string(), "AwsIamRole").desc_pub(format!("{key} received {n} access-denied errors within {} s, the last on {}.", opts.denied_window, r.event_name()));
+            h.events = events;
+            out.push(h);
+        }
+    }
+    // GetObject volume per hour.
+    if r.event_name() == "GetObject" {
+        let hour = t.div_euclid(3600);
+        if hour != p.get_hour {
+            volume_check(opts, key, p, out);
+            if p.get_in_hour > 0 {
+                p.get_total_before += p.get_in_hour;
+                p.get_hours_before += 1;
+            }
+            p.get_hour = hour;
+            p.get_in_hour = 0;
+            p.get_sample.clear();
+        }
+        p.get_in_hour += 1;
+        if p.get_sample.len() < 20 {
+            p.get_sample.push(r.event_ref());
+        }
+    }
+    first_touch
 }
 
 fn volume_check(opts: &BaselineOptions, key: &str, p: &mut Principal, out: &mut Vec<Hit>) {
