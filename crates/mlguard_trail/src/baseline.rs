@@ -148,8 +148,9 @@ pub struct Baselines {
 #[derive(Debug, Clone, Default)]
 pub struct Slim {
     text: String,
-    /// Where each field ends in `text`, in the order of the `F_*` positions.
-    ends: [usize; FIELDS],
+    /// Where each field ends in `text`, in the order of the `F_*` positions (`u32`, so the
+    /// copies waiting in the reorder buffer stay small; a record is far shorter than 4 GiB).
+    ends: [u32; FIELDS],
     pub time: i64,
     service: bool,
     denied: bool,
@@ -189,7 +190,7 @@ impl Slim {
         let mut raw = 0u16;
         for (k, (e, f)) in ends.iter_mut().zip(fields).enumerate() {
             text.push_str(f);
-            *e = text.len();
+            *e = u32::try_from(text.len()).unwrap_or(u32::MAX);
             if r.holds_raw(f) {
                 raw |= 1 << k;
             }
@@ -207,7 +208,7 @@ impl Slim {
     fn field(&self, i: usize) -> &str {
         let start = if i == 0 { 0 } else { self.ends.get(i - 1).copied().unwrap_or(0) };
         let end = self.ends.get(i).copied().unwrap_or(0);
-        self.text.get(start..end).unwrap_or("")
+        self.text.get(start as usize..end as usize).unwrap_or("")
     }
 
     /// [`Record::principal`].

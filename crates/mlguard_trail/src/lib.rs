@@ -130,8 +130,9 @@ struct Pending(i64, u64, Box<Deferred>);
 /// findings read, the whole record only for the built-ins with state). Holding whole records (about 3.7 KB of text and index each)
 /// for 4,096 records meant analysing each one after it had left the CPU's caches.
 struct Deferred {
-    /// The record, kept only when [`Builtin::has_state`].
-    rec: Option<Record>,
+    /// The record, kept only when [`Builtin::has_state`] (boxed: most entries have none, and
+    /// the 4,096 waiting entries should stay small enough for the CPU's caches).
+    rec: Option<Box<Record>>,
     slim: Slim,
     /// The Sigma rules it matched (positions in the set); their findings are made from `slim`.
     sigma: Vec<usize>,
@@ -303,7 +304,7 @@ impl Detector {
             self.builtin.process(&rec, &mut hits);
         }
         let slim = Slim::of(&rec);
-        Deferred { rec: keep.then_some(rec), slim, sigma: out, hits }
+        Deferred { rec: keep.then(|| Box::new(rec)), slim, sigma: out, hits }
     }
 
     /// Hands findings over as JSON Lines instead of [`Finding`]s: each finding is written, as
