@@ -256,3 +256,46 @@ fn getobject_volume_outlier() {
     assert_eq!(f[0].evidence["mean_per_hour"], 50.0);
     assert_eq!(f[0].evidence["event_ids"].as_array().unwrap().len(), 20);
 }
+
+/// `Builtin::has_state` is what lets `Detector` run the built-ins of most records before the
+/// reorder buffer: for every Stratus recording's record (and IAM and SageMaker calls made
+/// here) that it calls stateless, processing leaves the sequence state as it was.
+#[test]
+fn records_without_state_leave_the_sequence_state_alone() {
+    use mlguard_trail::builtin::Builtin;
+    use mlguard_trail::record::Record;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/cloudtrail/stratus-red-team");
+    let mut recs: Vec<Value> = Vec::new();
+    for e in std::fs::read_dir(&dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().map(|x| x != "json").unwrap_or(true) {
+            continue;
+        }
+        let v: Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+        if let Some(Value::Array(a)) = v.get("Records").or(Some(&v)) {
+            recs.extend(a.iter().cloned());
+        }
+    }
+    assert!(recs.len() > 100, "{}", recs.len());
+    for (source, name) in [("iam.amazonaws.com", "CreateUser"), ("sagemaker.amazonaws.com", "CreateNotebookInstance")] {
+        recs.push(ev("s1", T0, "arn:aws:iam::111122223333:user/a", source, name, json!({"userName": "x", "notebookInstanceName": "n"})));
+        let mut failed = ev("s2", T0, "arn:aws:iam::111122223333:user/a", source, name, json!({"userName": "x", "notebookInstanceName": "n"}));
+        failed["errorCode"] = json!("AccessDenied");
+        recs.push(failed);
+    }
+    let state = |b: &Builtin| (serde_json::to_string(&b.state).unwrap(), b.state.created.len());
+    let mut b = Builtin::new(BuiltinOptions::default(), Default::default());
+    let (mut stateless, mut stateful) = (0, 0);
+    for v in &recs {
+        let r = Record::parse(serde_json::to_vec(v).unwrap()).unwrap();
+        let before = state(&b);
+        b.process(&r, &mut Vec::new());
+        if Builtin::has_state(&r) {
+            stateful += 1;
+        } else {
+            stateless += 1;
+            assert_eq!(state(&b), before, "{v}");
+        }
+    }
+    assert!(stateless > 100 && stateful > 2, "{stateless} {stateful}");
+}
