@@ -294,6 +294,11 @@ struct Direct {
     rev: hybrid::dfa::DFA,
     /// Per keyword pattern: its length in bytes when every match has it (ASCII keywords).
     kw_len: Vec<Option<usize>>,
+    /// No match of any pattern (not even an empty one) starts at a `\n`, whatever byte
+    /// precedes it: the forward DFA, anchored, dies on `\n` from every start state. Then a
+    /// search may step over a `\n` it starts at, and try the value after it anchored first
+    /// (see [`Group::find`]).
+    nl_dead: bool,
 }
 
 impl Direct {
@@ -308,8 +313,24 @@ impl Direct {
                 .ok()
         };
         let kw_len = keywords.iter().map(|(k, _)| k.is_ascii().then_some(k.len())).collect();
-        Some(Direct { fwd: dfa(false)?, rev: dfa(true)?, kw_len })
+        let fwd = dfa(false)?;
+        let nl_dead = newline_starts_nothing(&fwd);
+        Some(Direct { fwd, rev: dfa(true)?, kw_len, nl_dead })
     }
+}
+
+/// Whether the forward lazy DFA `fwd` (anchored) dies on a `\n` from each of its start
+/// states, one per possible byte before the search's start (and none, at the haystack's
+/// start): then no match, empty or not, starts at a `\n`. (A lazy DFA reports a match one
+/// byte late, so an empty match at the `\n` would make the state after it a match state,
+/// not the dead one.) Any error (a quit byte, a full cache) answers no.
+fn newline_starts_nothing(fwd: &hybrid::dfa::DFA) -> bool {
+    let mut cache = fwd.create_cache();
+    std::iter::once(None).chain((0..=255u8).map(Some)).all(|lb| {
+        let cfg = regex_automata::util::start::Config::new().anchored(Anchored::Yes).look_behind(lb);
+        let Ok(sid) = fwd.start_state(&mut cache, &cfg) else { return false };
+        fwd.next_state(&mut cache, sid, b'\n').is_ok_and(|n| n.is_dead())
+    })
 }
 
 struct DirectCache {
@@ -383,7 +404,36 @@ impl Group {
             }
         }
         if let (Some(d), Some(dc)) = (&self.direct, &mut c.direct) {
-            match d.fwd.try_search_fwd(&mut dc.fwd, &input) {
+            // A search that starts at a value's start (after a detection that ended its
+            // value, most CSV and Parquet cells): the match starting there, if any, is the
+            // leftmost one, and an anchored search finds it with no reverse search.
+            //
+            // Why this is exact: a leftmost-first search reports the match with the
+            // smallest start, and among the matches at that start the one first in priority
+            // order (pattern order, then the patterns' own preferences), which is what an
+            // anchored leftmost-first search at that start reports, the bytes before it
+            // serving as look-behind in both. With `nl_dead`, nothing starts at a `\n`, so
+            // the search may begin after one; if the anchored search finds nothing at `p`,
+            // nothing starts there and the search from `p + 1` finds the leftmost match of
+            // the search from `at`. `Group::find` is compared with the meta regex from every
+            // position of random and CSV-like haystacks (`direct_find_is_the_meta_regexs`).
+            let mut from = at;
+            let mut gave_up = false;
+            if d.nl_dead {
+                if hay.get(from) == Some(&b'\n') {
+                    from += 1;
+                }
+                if from < hay.len() && from > 0 && hay[from - 1] == b'\n' {
+                    match d.fwd.try_search_fwd(&mut dc.fwd, &Input::new(hay).range(from..).anchored(Anchored::Yes)) {
+                        Ok(Some(end)) => return Some((from, end.offset(), end.pattern().as_usize())),
+                        Ok(None) => from += 1,
+                        Err(_) => gave_up = true,
+                    }
+                }
+            }
+            let at = from;
+            let search = if gave_up { Err(()) } else { d.fwd.try_search_fwd(&mut dc.fwd, &Input::new(hay).range(at..)).map_err(|_| ()) };
+            match search {
                 Ok(None) => return None,
                 Ok(Some(end)) => {
                     let (e, pid) = (end.offset(), end.pattern().as_usize());
@@ -1096,6 +1146,71 @@ mod tests {
             hay.extend(std::iter::repeat_n(b'b', m));
             hay.extend_from_slice(b"@c.de");
             at_sign_vs_meta(&hay)?;
+        }
+    }
+
+    /// The managed scanner, built once for the tests below.
+    fn managed() -> &'static super::Scanner {
+        static S: std::sync::OnceLock<super::Scanner> = std::sync::OnceLock::new();
+        S.get_or_init(|| super::Scanner::new(super::Options { managed: true, ..super::Options::default() }).expect("managed identifiers compile"))
+    }
+
+    /// What `Group::find` reports for the stream with the keywords (its own lazy DFAs, the
+    /// anchored search at a value's start) from every position of `hay`, next to what the
+    /// group's meta regex finds there.
+    fn direct_vs_meta(hay: &[u8]) -> Result<(), TestCaseError> {
+        use regex_automata::Input;
+        let s = managed();
+        let g = &s.always[0];
+        let mut c = g.cache();
+        let mut m = g.re.create_cache();
+        for at in 0..=hay.len() {
+            let want = g.re.search_with(&mut m, &Input::new(hay).range(at..)).map(|x| (x.start(), x.end(), x.pattern().as_usize()));
+            let got = g.find(&mut c, hay, at);
+            prop_assert_eq!(got, want, "at {} in {:?}", at, String::from_utf8_lossy(hay));
+        }
+        Ok(())
+    }
+
+    /// Values as CSV cells and text lines hold them: identifiers alone, identifiers in words,
+    /// keywords, near misses.
+    const PIECES: &[&str] = &[
+        "410-19-0302", "123456789", "(558) 467-9337", "+44 20 7946 0958", "020 7946 0958", "4892465416341089508", "4730 6360 8594 3892 712", "4111-1111-1111-1111",
+        "Ann O'Brien", "Li Wei", "Dr. Hans D. Schlosser", "o.brien628@mail.example.org", "75.2.39.62", "fe80::1", "2001:db8::8a2e:370:7334", "AKIADVRRVJG7KC66JW7I",
+        "DE57326601318839670762", "GB82 WEST 1234 5698 7654 32", "DEUTDEFF", "1777 Kramer Court", "8, rue Jeanne Henry", "62701", "SW1A 1AA", "2024-05-01", "01/02/1990",
+        "account", "Account #", "ssn", "passport", "dob", "iban", "phone", "zip", "name", "address", "x", "fixed order", "0", "12", "-", ".", ":", "#", "'", "é", "\u{e2}\u{80}\u{99}",
+    ];
+
+    #[test]
+    fn direct_find_is_the_meta_regexs() {
+        let s = managed();
+        let d = s.always[0].direct.as_ref().expect("the stream with keywords runs its own lazy DFAs");
+        assert!(d.nl_dead, "no managed pattern starts at a line break: the anchored path is used");
+        let row = "\n0\nAnn O'Brien\no.brien628@mail.example.org\n(558) 467-9337\n410-19-0302\n4892465416341089508\nfixed order iban DE57326601318839670762 the\n\n1\n";
+        direct_vs_meta(row.as_bytes()).unwrap();
+        for p in PIECES {
+            direct_vs_meta(format!("\n{p}\n").as_bytes()).unwrap();
+            direct_vs_meta(format!("{p}\n{p} {p}\n\n{p}").as_bytes()).unwrap();
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+        /// Random rows of pieces separated by line breaks, spaces, commas or nothing.
+        #[test]
+        fn direct_find_is_the_meta_regexs_prop(parts in proptest::collection::vec((0..PIECES.len(), prop::sample::select(vec!["\n", "\n", " ", ",", "", "\n\n", "\r\n", ": "])), 0..10)) {
+            let mut hay = String::from("\n");
+            for (p, sep) in parts {
+                hay.push_str(PIECES[p]);
+                hay.push_str(sep);
+            }
+            direct_vs_meta(hay.as_bytes())?;
+        }
+
+        /// Random bytes from the alphabet the patterns care about.
+        #[test]
+        fn direct_find_is_the_meta_regexs_bytes(hay in proptest::collection::vec(prop::sample::select(vec![b'0', b'4', b'9', b'-', b' ', b'\n', b'\n', b'A', b'Z', b'a', b'.', b':', b'(', b')', b'+', b'#', b'\'', 0xC3, 0xA9]), 0..40)) {
+            direct_vs_meta(&hay)?;
         }
     }
 
