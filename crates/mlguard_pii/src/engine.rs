@@ -343,6 +343,86 @@ struct Single {
     re: meta::Regex,
     /// Identifier index.
     id: usize,
+    /// Where a match can be: see [`Runs`].
+    runs: Option<Runs>,
+}
+
+/// Every byte of a match of a pattern is in `bytes`, and a match is at least `min` bytes
+/// long, so a match lies inside a run of at least `min` consecutive bytes of `bytes`. A
+/// search over a value can start at the first such run (the leftmost match starting at or
+/// after a position starts at or after the first run from there; the bytes before still
+/// serve as look-behind), and a value without one holds no match.
+struct Runs {
+    bytes: [bool; 256],
+    min: usize,
+}
+
+impl Runs {
+    /// From the pattern's NFA: the bytes of every transition reachable from its anchored
+    /// start (a superset of the bytes a match can consume; looks consume none), and the
+    /// shortest match length of its syntax tree. `None` when a match can be empty or every
+    /// byte may be in one (nothing to skip).
+    fn of(pattern: &str) -> Option<Runs> {
+        use regex_automata::nfa::thompson::State;
+        let cfg = syntax::Config::new().unicode(false).utf8(false);
+        let min = syntax::parse_with(pattern, &cfg).ok()?.properties().minimum_len()?;
+        if min == 0 {
+            return None;
+        }
+        let nfa = thompson::Compiler::new().syntax(cfg).configure(thompson::Config::new().which_captures(thompson::WhichCaptures::None)).build(pattern).ok()?;
+        let mut bytes = [false; 256];
+        let mut seen = vec![false; nfa.states().len()];
+        let mut stack = vec![nfa.start_anchored()];
+        while let Some(id) = stack.pop() {
+            if std::mem::replace(seen.get_mut(id.as_usize())?, true) {
+                continue;
+            }
+            match nfa.state(id) {
+                State::ByteRange { trans } => {
+                    bytes[usize::from(trans.start)..=usize::from(trans.end)].fill(true);
+                    stack.push(trans.next);
+                }
+                State::Sparse(sp) => {
+                    for t in sp.transitions.iter() {
+                        bytes[usize::from(t.start)..=usize::from(t.end)].fill(true);
+                        stack.push(t.next);
+                    }
+                }
+                State::Dense(d) => {
+                    for (b, &next) in d.transitions.iter().enumerate() {
+                        if next != regex_automata::util::primitives::StateID::ZERO {
+                            bytes[b] = true;
+                            stack.push(next);
+                        }
+                    }
+                }
+                State::Look { next, .. } | State::Capture { next, .. } => stack.push(*next),
+                State::Union { alternates } => stack.extend(alternates.iter().copied()),
+                State::BinaryUnion { alt1, alt2 } => stack.extend([*alt1, *alt2]),
+                State::Fail | State::Match { .. } => {}
+            }
+        }
+        if bytes.iter().all(|&b| b) {
+            return None;
+        }
+        Some(Runs { bytes, min })
+    }
+
+    /// The start of the first run of at least `min` bytes of the set in `hay[from..to]`.
+    fn first(&self, hay: &[u8], from: usize, to: usize) -> Option<usize> {
+        let mut run = 0;
+        for (i, &b) in hay.get(from..to)?.iter().enumerate() {
+            if self.bytes[usize::from(b)] {
+                run += 1;
+                if run >= self.min {
+                    return Some(from + i + 1 - run);
+                }
+            } else {
+                run = 0;
+            }
+        }
+        None
+    }
 }
 
 struct GroupCache {
@@ -553,7 +633,7 @@ impl Scanner {
         let mut gated = Vec::with_capacity(gated_ids.len());
         for &i in &gated_ids {
             let re = single(&idents[i].pattern).map_err(|e| Error::Identifier { name: idents[i].name.clone(), message: e.to_string() })?;
-            gated.push(Single { re, id: i });
+            gated.push(Single { re, id: i, runs: Runs::of(&idents[i].pattern) });
         }
         // Keywords of the gated identifiers are patterns of the main multi-pattern search (no
         // extra pass over the data); a keyword inside a detection of an always-identifier,
@@ -1023,6 +1103,9 @@ impl Scanner {
             let g = &self.gated[pos];
             let mut at = from;
             while at <= seg.end {
+                if let Some(r) = &g.runs {
+                    at = r.first(hay, at, seg.end)?;
+                }
                 let m = g.re.search_with(&mut caches[pos], &Input::new(hay).range(at..seg.end))?;
                 let (s, e) = (m.start(), m.end());
                 if e > s {
@@ -1211,6 +1294,51 @@ mod tests {
         #[test]
         fn direct_find_is_the_meta_regexs_bytes(hay in proptest::collection::vec(prop::sample::select(vec![b'0', b'4', b'9', b'-', b' ', b'\n', b'\n', b'A', b'Z', b'a', b'.', b':', b'(', b')', b'+', b'#', b'\'', 0xC3, 0xA9]), 0..40)) {
             direct_vs_meta(&hay)?;
+        }
+    }
+
+    /// For every gated identifier with a run filter: its regex from each position of `hay`
+    /// finds what it finds from the first run there (nothing when there is none).
+    fn runs_vs_regex(hay: &[u8]) -> Result<(), TestCaseError> {
+        use regex_automata::Input;
+        for g in &managed().gated {
+            let Some(r) = &g.runs else { continue };
+            let mut c = g.re.create_cache();
+            for at in 0..=hay.len() {
+                let want = g.re.search_with(&mut c, &Input::new(hay).range(at..)).map(|m| (m.start(), m.end()));
+                let got = r.first(hay, at, hay.len()).and_then(|p| g.re.search_with(&mut c, &Input::new(hay).range(p..)).map(|m| (m.start(), m.end())));
+                prop_assert_eq!(got, want, "{} at {} in {:?}", g.re.pattern_len(), at, String::from_utf8_lossy(hay));
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn gated_runs() {
+        let s = managed();
+        let with: Vec<&str> = s.gated.iter().filter(|g| g.runs.is_some()).map(|g| s.idents[g.id].name.as_str()).collect();
+        assert!(with.contains(&"BANK_ACCOUNT_NUMBER") && with.contains(&"USA_SOCIAL_SECURITY_NUMBER"), "{with:?}");
+        for p in PIECES {
+            runs_vs_regex(format!("{p} account {p}\n{p}").as_bytes()).unwrap();
+        }
+        runs_vs_regex(b"acct 12345678 ssn 123456789 dob 1990-01-02 passport A12345678 zip 62701 SW1A 1AA tel 020 7946 0958 swift DEUTDEFF500").unwrap();
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+        #[test]
+        fn gated_runs_prop(hay in proptest::collection::vec(prop::sample::select(vec![b'0', b'1', b'5', b'9', b'9', b'-', b' ', b'.', b'/', b'(', b')', b'A', b'Z', b'D', b'E', b'a', b'+', b'\n', 0xC3]), 0..40)) {
+            runs_vs_regex(&hay)?;
+        }
+
+        #[test]
+        fn gated_runs_pieces(parts in proptest::collection::vec((0..PIECES.len(), prop::sample::select(vec![" ", "", "-", ", ", "0", "12345"])), 0..8)) {
+            let mut hay = String::new();
+            for (p, sep) in parts {
+                hay.push_str(PIECES[p]);
+                hay.push_str(sep);
+            }
+            runs_vs_regex(hay.as_bytes())?;
         }
     }
 
