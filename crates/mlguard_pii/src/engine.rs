@@ -409,7 +409,42 @@ impl Runs {
     }
 
     /// The start of the first run of at least `min` bytes of the set in `hay[from..to]`.
+    ///
+    /// Looks at one byte in `min` where there is no run: with no window of `min` bytes in
+    /// the set starting before `q`, if the byte at `q + min - 1` is not in the set, no window
+    /// starts before `q + min` either; if it is, the run holding it is followed back (to
+    /// `q`) and forward (to `min` bytes), and either it is the answer or the byte that ends
+    /// it is in every window starting from `q` up to it.
     fn first(&self, hay: &[u8], from: usize, to: usize) -> Option<usize> {
+        let v = hay.get(from..to)?;
+        let n = self.min;
+        let set = |i: usize| self.bytes[usize::from(v[i])];
+        let mut q = 0;
+        while q + n <= v.len() {
+            let j = q + n - 1;
+            if !set(j) {
+                q = j + 1;
+                continue;
+            }
+            let mut k = j;
+            while k > q && set(k - 1) {
+                k -= 1;
+            }
+            let mut e = j + 1;
+            while e < k + n && e < v.len() && set(e) {
+                e += 1;
+            }
+            if e == k + n {
+                return Some(from + k);
+            }
+            q = e + 1;
+        }
+        None
+    }
+
+    /// [`Runs::first`] byte by byte (for the tests).
+    #[cfg(test)]
+    fn first_simple(&self, hay: &[u8], from: usize, to: usize) -> Option<usize> {
         let mut run = 0;
         for (i, &b) in hay.get(from..to)?.iter().enumerate() {
             if self.bytes[usize::from(b)] {
@@ -1339,6 +1374,19 @@ mod tests {
                 hay.push_str(sep);
             }
             runs_vs_regex(hay.as_bytes())?;
+        }
+    }
+
+    proptest! {
+        /// The skipping run search finds what the byte-by-byte one finds.
+        #[test]
+        fn runs_first_is_the_simple_search(bits in proptest::collection::vec(prop::bool::weighted(0.6), 0..60), min in 1usize..10, from in 0usize..8, cut in 0usize..8) {
+            let mut bytes = [false; 256];
+            bytes[usize::from(b'1')] = true;
+            let r = super::Runs { bytes, min };
+            let hay: Vec<u8> = bits.iter().map(|&b| if b { b'1' } else { b'x' }).collect();
+            let to = hay.len().saturating_sub(cut);
+            prop_assert_eq!(r.first(&hay, from, to), r.first_simple(&hay, from, to));
         }
     }
 
