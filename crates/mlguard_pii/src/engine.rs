@@ -299,6 +299,9 @@ struct Direct {
     /// search may step over a `\n` it starts at, and try the value after it anchored first
     /// (see [`Group::find`]).
     nl_dead: bool,
+    /// Per byte: no match starts with it after a `\n` (the anchored DFA, started after a
+    /// `\n`, dies on it), so the anchored search at a value's start is not needed.
+    dead_first: [bool; 256],
 }
 
 impl Direct {
@@ -315,8 +318,24 @@ impl Direct {
         let kw_len = keywords.iter().map(|(k, _)| k.is_ascii().then_some(k.len())).collect();
         let fwd = dfa(false)?;
         let nl_dead = newline_starts_nothing(&fwd);
-        Some(Direct { fwd, rev: dfa(true)?, kw_len, nl_dead })
+        let dead_first = dead_after_newline(&fwd);
+        Some(Direct { fwd, rev: dfa(true)?, kw_len, nl_dead, dead_first })
     }
+}
+
+/// Per byte: whether the forward lazy DFA `fwd`, anchored, started after a `\n`, dies on it
+/// (then no match, empty or not, starts with it there; see [`newline_starts_nothing`]).
+/// Any error answers no.
+fn dead_after_newline(fwd: &hybrid::dfa::DFA) -> [bool; 256] {
+    let mut dead = [false; 256];
+    let mut cache = fwd.create_cache();
+    let cfg = regex_automata::util::start::Config::new().anchored(Anchored::Yes).look_behind(Some(b'\n'));
+    if let Ok(sid) = fwd.start_state(&mut cache, &cfg) {
+        for (b, d) in (0..=255u8).zip(dead.iter_mut()) {
+            *d = fwd.next_state(&mut cache, sid, b).is_ok_and(|n| n.is_dead());
+        }
+    }
+    dead
 }
 
 /// Whether the forward lazy DFA `fwd` (anchored) dies on a `\n` from each of its start
@@ -538,7 +557,10 @@ impl Group {
                 if hay.get(from) == Some(&b'\n') {
                     from += 1;
                 }
-                if from < hay.len() && from > 0 && hay[from - 1] == b'\n' {
+                if from < hay.len() && from > 0 && hay[from - 1] == b'\n' && d.dead_first[usize::from(hay[from])] {
+                    // Nothing starts with this byte after a `\n`.
+                    from += 1;
+                } else if from < hay.len() && from > 0 && hay[from - 1] == b'\n' {
                     match d.fwd.try_search_fwd(&mut dc.fwd, &Input::new(hay).range(from..).anchored(Anchored::Yes)) {
                         Ok(Some(end)) => return Some((from, end.offset(), end.pattern().as_usize())),
                         Ok(None) => from += 1,
