@@ -294,6 +294,14 @@ struct Direct {
     rev: hybrid::dfa::DFA,
     /// Per keyword pattern: its length in bytes when every match has it (ASCII keywords).
     kw_len: Vec<Option<usize>>,
+    /// No match of any pattern (not even an empty one) starts at a `\n`, whatever byte
+    /// precedes it: the forward DFA, anchored, dies on `\n` from every start state. Then a
+    /// search may step over a `\n` it starts at, and try the value after it anchored first
+    /// (see [`Group::find`]).
+    nl_dead: bool,
+    /// Per byte: no match starts with it after a `\n` (the anchored DFA, started after a
+    /// `\n`, dies on it), so the anchored search at a value's start is not needed.
+    dead_first: [bool; 256],
 }
 
 impl Direct {
@@ -308,8 +316,40 @@ impl Direct {
                 .ok()
         };
         let kw_len = keywords.iter().map(|(k, _)| k.is_ascii().then_some(k.len())).collect();
-        Some(Direct { fwd: dfa(false)?, rev: dfa(true)?, kw_len })
+        let fwd = dfa(false)?;
+        let nl_dead = newline_starts_nothing(&fwd);
+        let dead_first = dead_after_newline(&fwd);
+        Some(Direct { fwd, rev: dfa(true)?, kw_len, nl_dead, dead_first })
     }
+}
+
+/// Per byte: whether the forward lazy DFA `fwd`, anchored, started after a `\n`, dies on it
+/// (then no match, empty or not, starts with it there; see [`newline_starts_nothing`]).
+/// Any error answers no.
+fn dead_after_newline(fwd: &hybrid::dfa::DFA) -> [bool; 256] {
+    let mut dead = [false; 256];
+    let mut cache = fwd.create_cache();
+    let cfg = regex_automata::util::start::Config::new().anchored(Anchored::Yes).look_behind(Some(b'\n'));
+    if let Ok(sid) = fwd.start_state(&mut cache, &cfg) {
+        for (b, d) in (0..=255u8).zip(dead.iter_mut()) {
+            *d = fwd.next_state(&mut cache, sid, b).is_ok_and(|n| n.is_dead());
+        }
+    }
+    dead
+}
+
+/// Whether the forward lazy DFA `fwd` (anchored) dies on a `\n` from each of its start
+/// states, one per possible byte before the search's start (and none, at the haystack's
+/// start): then no match, empty or not, starts at a `\n`. (A lazy DFA reports a match one
+/// byte late, so an empty match at the `\n` would make the state after it a match state,
+/// not the dead one.) Any error (a quit byte, a full cache) answers no.
+fn newline_starts_nothing(fwd: &hybrid::dfa::DFA) -> bool {
+    let mut cache = fwd.create_cache();
+    std::iter::once(None).chain((0..=255u8).map(Some)).all(|lb| {
+        let cfg = regex_automata::util::start::Config::new().anchored(Anchored::Yes).look_behind(lb);
+        let Ok(sid) = fwd.start_state(&mut cache, &cfg) else { return false };
+        fwd.next_state(&mut cache, sid, b'\n').is_ok_and(|n| n.is_dead())
+    })
 }
 
 struct DirectCache {
@@ -322,6 +362,121 @@ struct Single {
     re: meta::Regex,
     /// Identifier index.
     id: usize,
+    /// Where a match can be: see [`Runs`].
+    runs: Option<Runs>,
+}
+
+/// Every byte of a match of a pattern is in `bytes`, and a match is at least `min` bytes
+/// long, so a match lies inside a run of at least `min` consecutive bytes of `bytes`. A
+/// search over a value can start at the first such run (the leftmost match starting at or
+/// after a position starts at or after the first run from there; the bytes before still
+/// serve as look-behind), and a value without one holds no match.
+struct Runs {
+    bytes: [bool; 256],
+    min: usize,
+}
+
+impl Runs {
+    /// From the pattern's NFA: the bytes of every transition reachable from its anchored
+    /// start (a superset of the bytes a match can consume; looks consume none), and the
+    /// shortest match length of its syntax tree. `None` when a match can be empty or every
+    /// byte may be in one (nothing to skip).
+    fn of(pattern: &str) -> Option<Runs> {
+        use regex_automata::nfa::thompson::State;
+        let cfg = syntax::Config::new().unicode(false).utf8(false);
+        let min = syntax::parse_with(pattern, &cfg).ok()?.properties().minimum_len()?;
+        if min == 0 {
+            return None;
+        }
+        let nfa = thompson::Compiler::new().syntax(cfg).configure(thompson::Config::new().which_captures(thompson::WhichCaptures::None)).build(pattern).ok()?;
+        let mut bytes = [false; 256];
+        let mut seen = vec![false; nfa.states().len()];
+        let mut stack = vec![nfa.start_anchored()];
+        while let Some(id) = stack.pop() {
+            if std::mem::replace(seen.get_mut(id.as_usize())?, true) {
+                continue;
+            }
+            match nfa.state(id) {
+                State::ByteRange { trans } => {
+                    bytes[usize::from(trans.start)..=usize::from(trans.end)].fill(true);
+                    stack.push(trans.next);
+                }
+                State::Sparse(sp) => {
+                    for t in sp.transitions.iter() {
+                        bytes[usize::from(t.start)..=usize::from(t.end)].fill(true);
+                        stack.push(t.next);
+                    }
+                }
+                State::Dense(d) => {
+                    for (b, &next) in d.transitions.iter().enumerate() {
+                        if next != regex_automata::util::primitives::StateID::ZERO {
+                            bytes[b] = true;
+                            stack.push(next);
+                        }
+                    }
+                }
+                State::Look { next, .. } | State::Capture { next, .. } => stack.push(*next),
+                State::Union { alternates } => stack.extend(alternates.iter().copied()),
+                State::BinaryUnion { alt1, alt2 } => stack.extend([*alt1, *alt2]),
+                State::Fail | State::Match { .. } => {}
+            }
+        }
+        if bytes.iter().all(|&b| b) {
+            return None;
+        }
+        Some(Runs { bytes, min })
+    }
+
+    /// The start of the first run of at least `min` bytes of the set in `hay[from..to]`.
+    ///
+    /// Looks at one byte in `min` where there is no run: with no window of `min` bytes in
+    /// the set starting before `q`, if the byte at `q + min - 1` is not in the set, no window
+    /// starts before `q + min` either; if it is, the run holding it is followed back (to
+    /// `q`) and forward (to `min` bytes), and either it is the answer or the byte that ends
+    /// it is in every window starting from `q` up to it.
+    fn first(&self, hay: &[u8], from: usize, to: usize) -> Option<usize> {
+        let v = hay.get(from..to)?;
+        let n = self.min;
+        let set = |i: usize| self.bytes[usize::from(v[i])];
+        let mut q = 0;
+        while q + n <= v.len() {
+            let j = q + n - 1;
+            if !set(j) {
+                q = j + 1;
+                continue;
+            }
+            let mut k = j;
+            while k > q && set(k - 1) {
+                k -= 1;
+            }
+            let mut e = j + 1;
+            while e < k + n && e < v.len() && set(e) {
+                e += 1;
+            }
+            if e == k + n {
+                return Some(from + k);
+            }
+            q = e + 1;
+        }
+        None
+    }
+
+    /// [`Runs::first`] byte by byte (for the tests).
+    #[cfg(test)]
+    fn first_simple(&self, hay: &[u8], from: usize, to: usize) -> Option<usize> {
+        let mut run = 0;
+        for (i, &b) in hay.get(from..to)?.iter().enumerate() {
+            if self.bytes[usize::from(b)] {
+                run += 1;
+                if run >= self.min {
+                    return Some(from + i + 1 - run);
+                }
+            } else {
+                run = 0;
+            }
+        }
+        None
+    }
 }
 
 struct GroupCache {
@@ -383,7 +538,39 @@ impl Group {
             }
         }
         if let (Some(d), Some(dc)) = (&self.direct, &mut c.direct) {
-            match d.fwd.try_search_fwd(&mut dc.fwd, &input) {
+            // A search that starts at a value's start (after a detection that ended its
+            // value, most CSV and Parquet cells): the match starting there, if any, is the
+            // leftmost one, and an anchored search finds it with no reverse search.
+            //
+            // Why this is exact: a leftmost-first search reports the match with the
+            // smallest start, and among the matches at that start the one first in priority
+            // order (pattern order, then the patterns' own preferences), which is what an
+            // anchored leftmost-first search at that start reports, the bytes before it
+            // serving as look-behind in both. With `nl_dead`, nothing starts at a `\n`, so
+            // the search may begin after one; if the anchored search finds nothing at `p`,
+            // nothing starts there and the search from `p + 1` finds the leftmost match of
+            // the search from `at`. `Group::find` is compared with the meta regex from every
+            // position of random and CSV-like haystacks (`direct_find_is_the_meta_regexs`).
+            let mut from = at;
+            let mut gave_up = false;
+            if d.nl_dead {
+                if hay.get(from) == Some(&b'\n') {
+                    from += 1;
+                }
+                if from < hay.len() && from > 0 && hay[from - 1] == b'\n' && d.dead_first[usize::from(hay[from])] {
+                    // Nothing starts with this byte after a `\n`.
+                    from += 1;
+                } else if from < hay.len() && from > 0 && hay[from - 1] == b'\n' {
+                    match d.fwd.try_search_fwd(&mut dc.fwd, &Input::new(hay).range(from..).anchored(Anchored::Yes)) {
+                        Ok(Some(end)) => return Some((from, end.offset(), end.pattern().as_usize())),
+                        Ok(None) => from += 1,
+                        Err(_) => gave_up = true,
+                    }
+                }
+            }
+            let at = from;
+            let search = if gave_up { Err(()) } else { d.fwd.try_search_fwd(&mut dc.fwd, &Input::new(hay).range(at..)).map_err(|_| ()) };
+            match search {
                 Ok(None) => return None,
                 Ok(Some(end)) => {
                     let (e, pid) = (end.offset(), end.pattern().as_usize());
@@ -503,7 +690,7 @@ impl Scanner {
         let mut gated = Vec::with_capacity(gated_ids.len());
         for &i in &gated_ids {
             let re = single(&idents[i].pattern).map_err(|e| Error::Identifier { name: idents[i].name.clone(), message: e.to_string() })?;
-            gated.push(Single { re, id: i });
+            gated.push(Single { re, id: i, runs: Runs::of(&idents[i].pattern) });
         }
         // Keywords of the gated identifiers are patterns of the main multi-pattern search (no
         // extra pass over the data); a keyword inside a detection of an always-identifier,
@@ -973,6 +1160,9 @@ impl Scanner {
             let g = &self.gated[pos];
             let mut at = from;
             while at <= seg.end {
+                if let Some(r) = &g.runs {
+                    at = r.first(hay, at, seg.end)?;
+                }
                 let m = g.re.search_with(&mut caches[pos], &Input::new(hay).range(at..seg.end))?;
                 let (s, e) = (m.start(), m.end());
                 if e > s {
@@ -1096,6 +1286,129 @@ mod tests {
             hay.extend(std::iter::repeat_n(b'b', m));
             hay.extend_from_slice(b"@c.de");
             at_sign_vs_meta(&hay)?;
+        }
+    }
+
+    /// The managed scanner, built once for the tests below.
+    fn managed() -> &'static super::Scanner {
+        static S: std::sync::OnceLock<super::Scanner> = std::sync::OnceLock::new();
+        S.get_or_init(|| super::Scanner::new(super::Options { managed: true, ..super::Options::default() }).expect("managed identifiers compile"))
+    }
+
+    /// What `Group::find` reports for the stream with the keywords (its own lazy DFAs, the
+    /// anchored search at a value's start) from every position of `hay`, next to what the
+    /// group's meta regex finds there.
+    fn direct_vs_meta(hay: &[u8]) -> Result<(), TestCaseError> {
+        use regex_automata::Input;
+        let s = managed();
+        let g = &s.always[0];
+        let mut c = g.cache();
+        let mut m = g.re.create_cache();
+        for at in 0..=hay.len() {
+            let want = g.re.search_with(&mut m, &Input::new(hay).range(at..)).map(|x| (x.start(), x.end(), x.pattern().as_usize()));
+            let got = g.find(&mut c, hay, at);
+            prop_assert_eq!(got, want, "at {} in {:?}", at, String::from_utf8_lossy(hay));
+        }
+        Ok(())
+    }
+
+    /// Values as CSV cells and text lines hold them: identifiers alone, identifiers in words,
+    /// keywords, near misses.
+    const PIECES: &[&str] = &[
+        "410-19-0302", "123456789", "(558) 467-9337", "+44 20 7946 0958", "020 7946 0958", "4892465416341089508", "4730 6360 8594 3892 712", "4111-1111-1111-1111",
+        "Ann O'Brien", "Li Wei", "Dr. Hans D. Schlosser", "o.brien628@mail.example.org", "75.2.39.62", "fe80::1", "2001:db8::8a2e:370:7334", "AKIADVRRVJG7KC66JW7I",
+        "DE57326601318839670762", "GB82 WEST 1234 5698 7654 32", "DEUTDEFF", "1777 Kramer Court", "8, rue Jeanne Henry", "62701", "SW1A 1AA", "2024-05-01", "01/02/1990",
+        "account", "Account #", "ssn", "passport", "dob", "iban", "phone", "zip", "name", "address", "x", "fixed order", "0", "12", "-", ".", ":", "#", "'", "é", "\u{e2}\u{80}\u{99}",
+    ];
+
+    #[test]
+    fn direct_find_is_the_meta_regexs() {
+        let s = managed();
+        let d = s.always[0].direct.as_ref().expect("the stream with keywords runs its own lazy DFAs");
+        assert!(d.nl_dead, "no managed pattern starts at a line break: the anchored path is used");
+        let row = "\n0\nAnn O'Brien\no.brien628@mail.example.org\n(558) 467-9337\n410-19-0302\n4892465416341089508\nfixed order iban DE57326601318839670762 the\n\n1\n";
+        direct_vs_meta(row.as_bytes()).unwrap();
+        for p in PIECES {
+            direct_vs_meta(format!("\n{p}\n").as_bytes()).unwrap();
+            direct_vs_meta(format!("{p}\n{p} {p}\n\n{p}").as_bytes()).unwrap();
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+        /// Random rows of pieces separated by line breaks, spaces, commas or nothing.
+        #[test]
+        fn direct_find_is_the_meta_regexs_prop(parts in proptest::collection::vec((0..PIECES.len(), prop::sample::select(vec!["\n", "\n", " ", ",", "", "\n\n", "\r\n", ": "])), 0..10)) {
+            let mut hay = String::from("\n");
+            for (p, sep) in parts {
+                hay.push_str(PIECES[p]);
+                hay.push_str(sep);
+            }
+            direct_vs_meta(hay.as_bytes())?;
+        }
+
+        /// Random bytes from the alphabet the patterns care about.
+        #[test]
+        fn direct_find_is_the_meta_regexs_bytes(hay in proptest::collection::vec(prop::sample::select(vec![b'0', b'4', b'9', b'-', b' ', b'\n', b'\n', b'A', b'Z', b'a', b'.', b':', b'(', b')', b'+', b'#', b'\'', 0xC3, 0xA9]), 0..40)) {
+            direct_vs_meta(&hay)?;
+        }
+    }
+
+    /// For every gated identifier with a run filter: its regex from each position of `hay`
+    /// finds what it finds from the first run there (nothing when there is none).
+    fn runs_vs_regex(hay: &[u8]) -> Result<(), TestCaseError> {
+        use regex_automata::Input;
+        for g in &managed().gated {
+            let Some(r) = &g.runs else { continue };
+            let mut c = g.re.create_cache();
+            for at in 0..=hay.len() {
+                let want = g.re.search_with(&mut c, &Input::new(hay).range(at..)).map(|m| (m.start(), m.end()));
+                let got = r.first(hay, at, hay.len()).and_then(|p| g.re.search_with(&mut c, &Input::new(hay).range(p..)).map(|m| (m.start(), m.end())));
+                prop_assert_eq!(got, want, "{} at {} in {:?}", g.re.pattern_len(), at, String::from_utf8_lossy(hay));
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn gated_runs() {
+        let s = managed();
+        let with: Vec<&str> = s.gated.iter().filter(|g| g.runs.is_some()).map(|g| s.idents[g.id].name.as_str()).collect();
+        assert!(with.contains(&"BANK_ACCOUNT_NUMBER") && with.contains(&"USA_SOCIAL_SECURITY_NUMBER"), "{with:?}");
+        for p in PIECES {
+            runs_vs_regex(format!("{p} account {p}\n{p}").as_bytes()).unwrap();
+        }
+        runs_vs_regex(b"acct 12345678 ssn 123456789 dob 1990-01-02 passport A12345678 zip 62701 SW1A 1AA tel 020 7946 0958 swift DEUTDEFF500").unwrap();
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+        #[test]
+        fn gated_runs_prop(hay in proptest::collection::vec(prop::sample::select(vec![b'0', b'1', b'5', b'9', b'9', b'-', b' ', b'.', b'/', b'(', b')', b'A', b'Z', b'D', b'E', b'a', b'+', b'\n', 0xC3]), 0..40)) {
+            runs_vs_regex(&hay)?;
+        }
+
+        #[test]
+        fn gated_runs_pieces(parts in proptest::collection::vec((0..PIECES.len(), prop::sample::select(vec![" ", "", "-", ", ", "0", "12345"])), 0..8)) {
+            let mut hay = String::new();
+            for (p, sep) in parts {
+                hay.push_str(PIECES[p]);
+                hay.push_str(sep);
+            }
+            runs_vs_regex(hay.as_bytes())?;
+        }
+    }
+
+    proptest! {
+        /// The skipping run search finds what the byte-by-byte one finds.
+        #[test]
+        fn runs_first_is_the_simple_search(bits in proptest::collection::vec(prop::bool::weighted(0.6), 0..60), min in 1usize..10, from in 0usize..8, cut in 0usize..8) {
+            let mut bytes = [false; 256];
+            bytes[usize::from(b'1')] = true;
+            let r = super::Runs { bytes, min };
+            let hay: Vec<u8> = bits.iter().map(|&b| if b { b'1' } else { b'x' }).collect();
+            let to = hay.len().saturating_sub(cut);
+            prop_assert_eq!(r.first(&hay, from, to), r.first_simple(&hay, from, to));
         }
     }
 
