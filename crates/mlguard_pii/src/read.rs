@@ -200,6 +200,46 @@ pub(crate) struct Driver<'a, S: Sink> {
     header: Vec<String>,
     header_ctx: Vec<u32>,
     path_ctx: std::collections::HashMap<String, u32>,
+    memo: Memo,
+}
+
+/// Values pushed with a key ([`Driver::push_keyed`]: a Parquet dictionary index) whose
+/// detections are worked out once per key. A value's detections depend only on its bytes
+/// and its context (a batch holds each value between `\n`s; a match that runs past its
+/// value is searched again within it, and no keyword holds a `\n`), so the first value of
+/// a key is scanned and later ones get its detections.
+#[derive(Default)]
+struct Memo {
+    /// Per key: what is known of its detections.
+    state: Vec<Known>,
+    /// Detections of done keys (`seg` unused).
+    hits: Vec<Hit>,
+    /// Whether the current batch holds keyed values (then `scan` holds the values to scan).
+    active: bool,
+    /// The values of the batch to scan, with the same contexts.
+    scan: Batch,
+    /// Per value of `scan`: its key, if it has one.
+    scan_key: Vec<u32>,
+    /// Per value of the batch: where its detections come from.
+    src: Vec<Src>,
+    scan_hits: Vec<Hit>,
+    /// Per value of `scan`: where its detections start in `scan_hits`.
+    scan_at: Vec<u32>,
+}
+
+#[derive(Clone, Copy)]
+enum Known {
+    Unknown,
+    /// Scanned with the current batch: this value of `scan`.
+    Pending(u32),
+    /// These detections of [`Memo::hits`].
+    Done(u32, u32),
+}
+
+#[derive(Clone, Copy)]
+enum Src {
+    Scan(u32),
+    Memo(u32, u32),
 }
 
 impl<S: Sink> Driver<'_, S> {
@@ -214,8 +254,108 @@ impl<S: Sink> Driver<'_, S> {
         let i = self.locs.len() as u64;
         self.locs.push(loc);
         self.batch.push(value, i, ctx);
+        if self.memo.active {
+            let s = self.memo_scan_push(value, ctx, u32::MAX);
+            self.memo.src.push(Src::Scan(s));
+        }
         if self.batch.size() >= BATCH_BYTES {
             self.flush();
+        }
+    }
+
+    /// Pushes a value whose detections are those of every other value pushed with the same
+    /// `key` since [`Driver::memo_reset`] (same bytes, same context): it is scanned once.
+    pub(crate) fn push_keyed(&mut self, value: &[u8], loc: Loc, ctx: u32, key: usize) {
+        if !self.memo.active {
+            self.memo_start();
+        }
+        let i = self.locs.len() as u64;
+        self.locs.push(loc);
+        self.batch.push(value, i, ctx);
+        let src = match self.memo.state.get(key).copied() {
+            Some(Known::Done(o, n)) => Src::Memo(o, n),
+            Some(Known::Pending(s)) => Src::Scan(s),
+            Some(Known::Unknown) => {
+                let s = self.memo_scan_push(value, ctx, key as u32);
+                self.memo.state[key] = Known::Pending(s);
+                Src::Scan(s)
+            }
+            None => Src::Scan(self.memo_scan_push(value, ctx, u32::MAX)),
+        };
+        self.memo.src.push(src);
+        if self.batch.size() >= BATCH_BYTES {
+            self.flush();
+        }
+    }
+
+    /// Forgets every key and makes room for keys `0..n`.
+    pub(crate) fn memo_reset(&mut self, n: usize) {
+        if self.memo.active {
+            self.flush();
+        }
+        self.memo.state.clear();
+        self.memo.state.resize(n, Known::Unknown);
+        self.memo.hits.clear();
+    }
+
+    /// From now on, this batch's values to scan are also copied to `memo.scan`.
+    fn memo_start(&mut self) {
+        self.memo.active = true;
+        for i in 0..self.batch.segs.len() {
+            let (s, e, ctx) = { let g = self.batch.segs[i]; (g.start, g.end, g.ctx) };
+            self.memo_copy(s, e, ctx);
+        }
+    }
+
+    fn memo_copy(&mut self, s: usize, e: usize, ctx: u32) {
+        let m = &mut self.memo;
+        let n = m.scan.segs.len() as u32;
+        while m.scan.contexts.len() < self.batch.contexts.len() {
+            m.scan.contexts.push(self.batch.contexts[m.scan.contexts.len()].clone());
+        }
+        m.scan.push(&self.batch.buf[s..e], u64::from(n), ctx);
+        m.scan_key.push(u32::MAX);
+        m.src.push(Src::Scan(n));
+    }
+
+    /// Adds a value to `memo.scan`; returns its index there.
+    fn memo_scan_push(&mut self, value: &[u8], ctx: u32, key: u32) -> u32 {
+        let m = &mut self.memo;
+        let n = m.scan.segs.len() as u32;
+        while m.scan.contexts.len() < self.batch.contexts.len() {
+            m.scan.contexts.push(self.batch.contexts[m.scan.contexts.len()].clone());
+        }
+        m.scan.push(value, u64::from(n), ctx);
+        m.scan_key.push(key);
+        n
+    }
+
+    /// Scans `memo.scan` and gives every value of the batch its detections (in value order, as a scan of the batch would).
+    fn scan_memo(&mut self) {
+        let m = &mut self.memo;
+        m.scan_hits.clear();
+        self.scanner.scan(self.cache, &m.scan, &mut m.scan_hits);
+        m.scan_at.clear();
+        m.scan_at.resize(m.scan.segs.len() + 1, 0);
+        for h in &m.scan_hits {
+            m.scan_at[h.seg + 1] += 1;
+        }
+        for i in 1..m.scan_at.len() {
+            m.scan_at[i] += m.scan_at[i - 1];
+        }
+        for (s, &k) in m.scan_key.iter().enumerate() {
+            if let Some(st) = m.state.get_mut(k as usize) {
+                let (a, b) = (m.scan_at[s] as usize, m.scan_at[s + 1] as usize);
+                *st = Known::Done(m.hits.len() as u32, (b - a) as u32);
+                m.hits.extend_from_slice(&m.scan_hits[a..b]);
+            }
+        }
+        for (i, src) in m.src.iter().enumerate() {
+            let part = match *src {
+                Src::Scan(s) => &m.scan_hits[m.scan_at[s as usize] as usize..m.scan_at[s as usize + 1] as usize],
+                Src::Memo(o, n) => &m.hits[o as usize..(o + n) as usize],
+            };
+            self.hits.extend(part.iter().map(|h| Hit { seg: i, ..*h }));
         }
     }
 
@@ -259,7 +399,16 @@ impl<S: Sink> Driver<'_, S> {
             return;
         }
         self.hits.clear();
-        self.scanner.scan(self.cache, &self.batch, &mut self.hits);
+        if self.memo.active {
+            self.scan_memo();
+            let m = &mut self.memo;
+            m.active = false;
+            m.scan.clear();
+            m.scan_key.clear();
+            m.src.clear();
+        } else {
+            self.scanner.scan(self.cache, &self.batch, &mut self.hits);
+        }
         self.sink.batch(&self.batch, &self.locs, &self.hits, &self.header);
         self.batch.clear();
         self.locs.clear();
@@ -334,7 +483,7 @@ pub fn scan_opened<S: Sink>(scanner: &Scanner, cache: &mut Cache, opened: Opened
     batch.clear();
     locs.clear();
     hits.clear();
-    let mut d = Driver { scanner, cache, batch, locs, hits, sink, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default() };
+    let mut d = Driver { scanner, cache, batch, locs, hits, sink, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), memo: Memo::default() };
     let mut notes = Vec::new();
     let mut reader = opened.reader;
     let mut bytes = 0u64;
@@ -714,7 +863,7 @@ mod tests {
         let mut seen = Seen::default();
         let mut notes = Vec::new();
         let bytes = {
-            let mut d = Driver { scanner: &scanner, cache: &mut cache, batch: Batch::new(), locs: Vec::new(), hits: Vec::new(), sink: &mut seen, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default() };
+            let mut d = Driver { scanner: &scanner, cache: &mut cache, batch: Batch::new(), locs: Vec::new(), hits: Vec::new(), sink: &mut seen, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), memo: Memo::default() };
             let reader: Box<dyn BufRead> = Box::new(BufReader::with_capacity(chunk, std::io::Cursor::new(data.to_vec())));
             let n = scan_delimited(&mut d, reader, delim, &mut notes, fast);
             d.flush();
@@ -814,6 +963,174 @@ mod tests {
         fn delimited_fast_path_reads_what_csv_reads_prop(data in proptest::collection::vec(prop::sample::select(vec![b'a', b'1', b' ', b',', b'\t', b'"', b'\r', b'\n', b'\n', b',', 0xC3, 0xA9, 0xEF, 0xBB, 0xBF]), 0..80), chunk in 1usize..20, tab in any::<bool>()) {
             let d = if tab { b'\t' } else { b',' };
             prop_assert_eq!(read_delimited(&data, d, true, chunk), read_delimited(&data, d, false, chunk));
+        }
+    }
+
+    /// Every value pushed and every detection, by location.
+    #[derive(Default, Debug, PartialEq)]
+    struct All {
+        values: Vec<(Loc, Vec<u8>, Option<String>)>,
+        hits: Vec<(Loc, usize, usize, usize, crate::ident::Confidence)>,
+    }
+
+    impl Sink for All {
+        fn batch(&mut self, batch: &Batch, locs: &[Loc], hits: &[Hit], _header: &[String]) {
+            for (i, s) in batch.segs.iter().enumerate() {
+                self.values.push((locs[s.loc as usize].clone(), batch.value(i).to_vec(), batch.contexts.get(s.ctx as usize).cloned()));
+            }
+            for h in hits {
+                self.hits.push((locs[batch.segs[h.seg].loc as usize].clone(), h.ident, h.start, h.end, h.confidence));
+            }
+        }
+    }
+
+    fn managed() -> &'static Scanner {
+        static S: std::sync::OnceLock<Scanner> = std::sync::OnceLock::new();
+        S.get_or_init(|| Scanner::new(crate::Options { managed: true, ..crate::Options::default() }).unwrap())
+    }
+
+    fn driver<'a>(scanner: &'a Scanner, cache: &'a mut Cache, sink: &'a mut All) -> Driver<'a, All> {
+        Driver { scanner, cache, batch: Batch::new(), locs: Vec::new(), hits: Vec::new(), sink, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), memo: Memo::default() }
+    }
+
+    const POOL: &[&[u8]] = &[b"123-45-6789", b"ssn 078-05-1120", b"Jane Roe", b"jane.roe@example.com", b"4111 1111 1111 1111", b"card 4111111111111111 and 5555555555554444", b"(415) 555-0134", b"account 12345678", b"", b"plain words", b"AKIAIOSFODNN7EXAMPLE", b"GB82 WEST 1234 5698 7654 32", b"\xff\xfe not utf-8", b"10.1.2.3", b"1 Main St, Springfield, IL 62701"];
+
+    /// Values pushed with keys (a value per key) give the detections the same values pushed
+    /// plainly give, across batches (more than [`BATCH_BYTES`] of values).
+    #[test]
+    fn keyed_values_get_the_detections_of_a_scan() {
+        let scanner = managed();
+        let run = |keyed: bool| {
+            let mut cache = scanner.cache();
+            let mut all = All::default();
+            {
+                let mut d = driver(scanner, &mut cache, &mut all);
+                d.set_header(vec!["comment".into(), "ssn".into()]);
+                let mut n = 0usize;
+                let mut row = 1u64;
+                d.memo_reset(POOL.len() * 2);
+                while d.batch.size() + n < 3 * BATCH_BYTES {
+                    row += 1;
+                    let k = (row as usize * 7 + row as usize / 3) % (POOL.len() * 2);
+                    let col = k % 2;
+                    let v = POOL[k / 2];
+                    n += v.len() + 1;
+                    let ctx = d.column_ctx(col);
+                    let loc = Loc::Cell { row, column: col as u64 + 1 };
+                    if keyed && !row.is_multiple_of(5) {
+                        d.push_keyed(v, loc, ctx, k);
+                    } else {
+                        d.push(v, loc, ctx);
+                    }
+                }
+                d.flush();
+            }
+            all
+        };
+        let (a, b) = (run(false), run(true));
+        assert!(a.hits.len() > 1000);
+        assert!(a == b);
+    }
+
+    /// A row of the test Parquet files: column a (pool index or null), b, and c's list elements.
+    type Row = (Option<usize>, usize, Vec<Option<usize>>);
+
+    /// Writes a Parquet file of `rows` (a: optional string, b: required unannotated bytes,
+    /// c: a list of strings) and returns its path.
+    fn write_parquet(name: &str, rows: &[Row], v2: bool, dict: bool, dict_limit: usize, page_rows: usize, snappy: bool) -> std::path::PathBuf {
+        use ::parquet::data_type::{ByteArray, ByteArrayType};
+        use ::parquet::file::properties::{WriterProperties, WriterVersion};
+        use ::parquet::file::writer::SerializedFileWriter;
+        let schema = std::sync::Arc::new(::parquet::schema::parser::parse_message_type("message m { optional binary a (STRING); required binary b; optional group c (LIST) { repeated group list { optional binary element (STRING); } } }").unwrap());
+        let props = WriterProperties::builder()
+            .set_writer_version(if v2 { WriterVersion::PARQUET_2_0 } else { WriterVersion::PARQUET_1_0 })
+            .set_dictionary_enabled(dict)
+            .set_dictionary_page_size_limit(dict_limit)
+            .set_data_page_row_count_limit(page_rows)
+            .set_write_batch_size(page_rows.max(1))
+            .set_compression(if snappy { ::parquet::basic::Compression::SNAPPY } else { ::parquet::basic::Compression::UNCOMPRESSED })
+            .build();
+        let dir = std::env::temp_dir().join(format!("mlguard-pii-read-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        let mut w = SerializedFileWriter::new(std::fs::File::create(&path).unwrap(), schema, std::sync::Arc::new(props)).unwrap();
+        let ba = |i: usize| ByteArray::from(POOL[i % POOL.len()].to_vec());
+        for half in rows.chunks(rows.len().div_ceil(2).max(1)) {
+            let mut rg = w.next_row_group().unwrap();
+            let av: Vec<ByteArray> = half.iter().filter_map(|r| r.0.map(ba)).collect();
+            let ad: Vec<i16> = half.iter().map(|r| i16::from(r.0.is_some())).collect();
+            let mut c = rg.next_column().unwrap().unwrap();
+            c.typed::<ByteArrayType>().write_batch(&av, Some(&ad), None).unwrap();
+            c.close().unwrap();
+            let bv: Vec<ByteArray> = half.iter().map(|r| ba(r.1)).collect();
+            let mut c = rg.next_column().unwrap().unwrap();
+            c.typed::<ByteArrayType>().write_batch(&bv, None, None).unwrap();
+            c.close().unwrap();
+            let (mut cv, mut cd, mut cr) = (Vec::new(), Vec::new(), Vec::new());
+            for r in half {
+                if r.2.is_empty() {
+                    cd.push(1);
+                    cr.push(0);
+                }
+                for (i, e) in r.2.iter().enumerate() {
+                    cr.push(i16::from(i > 0));
+                    match e {
+                        Some(x) => {
+                            cv.push(ba(*x));
+                            cd.push(3);
+                        }
+                        None => cd.push(2),
+                    }
+                }
+            }
+            let mut c = rg.next_column().unwrap().unwrap();
+            c.typed::<ByteArrayType>().write_batch(&cv, Some(&cd), Some(&cr)).unwrap();
+            c.close().unwrap();
+            rg.close().unwrap();
+        }
+        w.close().unwrap();
+        path
+    }
+
+    fn parquet_both(path: &std::path::Path) -> (All, All) {
+        let scanner = managed();
+        let run = |fast: bool| {
+            let mut cache = scanner.cache();
+            let mut all = All::default();
+            {
+                let mut d = driver(scanner, &mut cache, &mut all);
+                crate::parquet::scan_with(&mut d, std::fs::File::open(path).unwrap(), fast).unwrap();
+                d.flush();
+            }
+            all
+        };
+        (run(true), run(false))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        /// Text columns read page by page (dictionary values scanned once per distinct
+        /// value) push the values and give the detections the column readers give.
+        #[test]
+        fn parquet_pages_read_what_column_readers_read(
+            rows in proptest::collection::vec((proptest::option::of(0usize..40), 0usize..40, proptest::collection::vec(proptest::option::of(0usize..40), 0..4)), 0..120),
+            v2 in any::<bool>(), dict in any::<bool>(), dict_limit in 16usize..400, page_rows in 1usize..40, snappy in any::<bool>(), distinct in 1usize..40,
+        ) {
+            let rows: Vec<_> = rows.into_iter().map(|(a, b, c)| (a.map(|x| x % distinct), b % distinct, c.into_iter().map(|e| e.map(|x| x % distinct)).collect())).collect();
+            let path = write_parquet("prop.parquet", &rows, v2, dict, dict_limit, page_rows, snappy);
+            let (fast, slow) = parquet_both(&path);
+            prop_assert_eq!(fast, slow);
+        }
+    }
+
+    #[test]
+    fn parquet_pages_read_what_column_readers_read_large() {
+        let rows: Vec<_> = (0..20_000usize).map(|r| (Some(r % 13), r % 7, vec![Some(r % 11), None, Some(r % 3)])).collect();
+        for (v2, dict) in [(false, true), (true, true), (false, false)] {
+            let path = write_parquet("large.parquet", &rows, v2, dict, 1 << 20, 20_000, true);
+            let (fast, slow) = parquet_both(&path);
+            assert!(fast.hits.len() > 10_000);
+            assert!(fast == slow, "{v2} {dict}");
         }
     }
 }
