@@ -207,7 +207,8 @@ fn scan_inner<S: Sink>(d: &mut Driver<'_, S>, file: File, fast: bool) -> Result<
             let (max_def, max_rep) = (c.max_def_level(), c.max_rep_level());
             if let Leaf::Text { checked } = lf {
                 if fast && fast_chunk(rg.metadata().column(j).encodings()) {
-                    scan_text_chunk(d, rg.get_column_page_reader(j).map_err(err)?, j, checked, max_def, max_rep, row_base)?;
+                    let values = rg.metadata().column(j).num_values().max(0) as u64;
+                    scan_text_chunk(d, rg.get_column_page_reader(j).map_err(err)?, j, checked, max_def, max_rep, row_base, values)?;
                     continue;
                 }
             }
@@ -268,7 +269,7 @@ impl<'a> Hybrid<'a> {
         None
     }
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<u32> {
         loop {
             if self.rle > 0 {
@@ -280,41 +281,57 @@ impl<'a> Hybrid<'a> {
                 let bit = self.packed_i * u64::from(self.width);
                 self.packed_i += 1;
                 let at = self.packed_at + (bit / 8) as usize;
-                let mut w = [0u8; 8];
-                let avail = self.data.get(at..)?;
-                let n = avail.len().min(8);
-                w[..n].copy_from_slice(&avail[..n]);
-                let v = (u64::from_le_bytes(w) >> (bit % 8)) & ((1u64 << self.width) - 1);
+                let w = match self.data.get(at..at + 8) {
+                    Some(b) => u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
+                    None => self.tail(at)?,
+                };
+                let v = (w >> (bit % 8)) & ((1u64 << self.width) - 1);
                 return Some(v as u32);
             }
-            let h = self.uvarint()?;
-            if h & 1 == 1 {
-                // A bit-packed run of (h >> 1) groups of eight values.
-                let groups = h >> 1;
-                let bytes = usize::try_from(groups.checked_mul(u64::from(self.width))?).ok()?;
-                self.packed_at = self.pos;
-                self.pos = self.pos.checked_add(bytes)?;
-                if self.pos > self.data.len() || self.width == 0 && groups > 0 {
-                    // Truncated (or a zero width, where every value is 0: an RLE run in effect).
-                    if self.width != 0 {
-                        return None;
-                    }
-                    self.rle = groups * 8;
-                    self.rle_val = 0;
-                    continue;
-                }
+            self.run()?;
+        }
+    }
+
+    /// The bytes from `at` to the end of the data (fewer than eight), as a little-endian word.
+    #[inline(never)]
+    fn tail(&self, at: usize) -> Option<u64> {
+        let mut w = [0u8; 8];
+        for (d, &b) in w.iter_mut().zip(self.data.get(at..)?) {
+            *d = b;
+        }
+        Some(u64::from_le_bytes(w))
+    }
+
+    /// Reads the next run's header.
+    #[inline(never)]
+    fn run(&mut self) -> Option<()> {
+        let h = self.uvarint()?;
+        if h & 1 == 1 {
+            // A bit-packed run of (h >> 1) groups of eight values.
+            let groups = h >> 1;
+            let bytes = usize::try_from(groups.checked_mul(u64::from(self.width))?).ok()?;
+            self.packed_at = self.pos;
+            self.pos = self.pos.checked_add(bytes)?;
+            if self.width == 0 {
+                // Every value is 0: an RLE run in effect.
+                self.rle = groups * 8;
+                self.rle_val = 0;
+            } else if self.pos > self.data.len() {
+                return None;
+            } else {
                 self.packed = groups * 8;
                 self.packed_i = 0;
-            } else {
-                self.rle = h >> 1;
-                let nb = self.width.div_ceil(8) as usize;
-                let b = self.data.get(self.pos..self.pos + nb)?;
-                self.pos += nb;
-                let mut w = [0u8; 4];
-                w[..nb].copy_from_slice(b);
-                self.rle_val = u32::from_le_bytes(w);
             }
+        } else {
+            self.rle = h >> 1;
+            let nb = self.width.div_ceil(8) as usize;
+            let b = self.data.get(self.pos..self.pos + nb)?;
+            self.pos += nb;
+            let mut w = [0u8; 4];
+            w[..nb].copy_from_slice(b);
+            self.rle_val = u32::from_le_bytes(w);
         }
+        Some(())
     }
 }
 
@@ -368,10 +385,14 @@ enum Values<'a> {
 /// as the memo key, so each distinct value is scanned once ([`Driver::push_keyed`]).
 /// Values, locations and contexts are the ones the column reader path pushes.
 #[allow(clippy::too_many_arguments)]
-fn scan_text_chunk<S: Sink>(d: &mut Driver<'_, S>, mut pages: Box<dyn PageReader>, j: usize, checked: bool, max_def: i16, max_rep: i16, row_base: u64) -> Result<(), String> {
+fn scan_text_chunk<S: Sink>(d: &mut Driver<'_, S>, mut pages: Box<dyn PageReader>, j: usize, checked: bool, max_def: i16, max_rep: i16, row_base: u64, chunk_values: u64) -> Result<(), String> {
     let (def_w, rep_w) = (level_width(max_def), level_width(max_rep));
     // The dictionary: its buffer, each entry's range, and whether it is scanned.
     let mut dict = None;
+    // Whether dictionary values are pushed with their index as key: when the chunk has
+    // enough values per entry (at least 9 per 8) for the entries' repeats to pay for
+    // copying each entry's first value twice (into the batch and the values to scan).
+    let mut keyed = false;
     let mut rec = 0u64;
     let mut first = true;
     let short = || "Parquet: data page too short".to_string();
@@ -382,7 +403,10 @@ fn scan_text_chunk<S: Sink>(d: &mut Driver<'_, S>, mut pages: Box<dyn PageReader
                     return Err(format!("Parquet: dictionary page encoding {encoding} not supported"));
                 }
                 let ranges = plain_ranges(&buf, num_values as usize)?;
-                d.memo_reset(ranges.len());
+                keyed = chunk_values.saturating_mul(8) >= (ranges.len() as u64).saturating_mul(9);
+                if keyed {
+                    d.memo_reset(ranges.len());
+                }
                 dict = Some((buf, ranges));
                 continue;
             }
@@ -462,7 +486,11 @@ fn scan_text_chunk<S: Sink>(d: &mut Driver<'_, S>, mut pages: Box<dyn PageReader
                     let v = &dict_buf[s as usize..e as usize];
                     if !v.is_empty() && (!checked || std::str::from_utf8(v).is_ok()) {
                         let ctx = d.column_ctx(j);
-                        d.push_keyed(v, loc, ctx, k);
+                        if keyed {
+                            d.push_keyed(v, loc, ctx, k);
+                        } else {
+                            d.push(v, loc, ctx);
+                        }
                     }
                 }
             }

@@ -250,21 +250,29 @@ impl<S: Sink> Driver<'_, S> {
         self.header_ctx.clear();
     }
 
+    #[inline]
     pub(crate) fn push(&mut self, value: &[u8], loc: Loc, ctx: u32) {
         let i = self.locs.len() as u64;
         self.locs.push(loc);
         self.batch.push(value, i, ctx);
         if self.memo.active {
-            let s = self.memo_scan_push(value, ctx, u32::MAX);
-            self.memo.src.push(Src::Scan(s));
+            self.memo_push_plain(value, ctx);
         }
         if self.batch.size() >= BATCH_BYTES {
             self.flush();
         }
     }
 
+    /// A value without a key, while the batch holds keyed ones: it is scanned.
+    #[inline(never)]
+    fn memo_push_plain(&mut self, value: &[u8], ctx: u32) {
+        let s = self.memo_scan_push(value, ctx, u32::MAX);
+        self.memo.src.push(Src::Scan(s));
+    }
+
     /// Pushes a value whose detections are those of every other value pushed with the same
     /// `key` since [`Driver::memo_reset`] (same bytes, same context): it is scanned once.
+    #[inline]
     pub(crate) fn push_keyed(&mut self, value: &[u8], loc: Loc, ctx: u32, key: usize) {
         if !self.memo.active {
             self.memo_start();
@@ -416,12 +424,19 @@ impl<S: Sink> Driver<'_, S> {
         self.path_ctx.clear();
     }
 
+    #[inline]
     pub(crate) fn column_ctx(&mut self, col: usize) -> u32 {
         if self.header_ctx.is_empty() {
-            let h = self.header.clone();
-            self.header_ctx = h.iter().map(|c| self.batch.context(c)).collect();
+            self.header_contexts();
         }
         self.header_ctx.get(col).copied().unwrap_or(u32::MAX)
+    }
+
+    /// The batch's contexts for the column names.
+    #[inline(never)]
+    fn header_contexts(&mut self) {
+        let h = self.header.clone();
+        self.header_ctx = h.iter().map(|c| self.batch.context(c)).collect();
     }
 
     fn path_ctx(&mut self, path: &str) -> u32 {
