@@ -393,6 +393,7 @@ fn scan_text_chunk<S: Sink>(d: &mut Driver<'_, S>, mut pages: Box<dyn PageReader
     // enough values per entry (at least 9 per 8) for the entries' repeats to pay for
     // copying each entry's first value twice (into the batch and the values to scan).
     let mut keyed = false;
+    let can_key = d.can_key();
     let mut rec = 0u64;
     let mut first = true;
     let short = || "Parquet: data page too short".to_string();
@@ -403,7 +404,7 @@ fn scan_text_chunk<S: Sink>(d: &mut Driver<'_, S>, mut pages: Box<dyn PageReader
                     return Err(format!("Parquet: dictionary page encoding {encoding} not supported"));
                 }
                 let ranges = plain_ranges(&buf, num_values as usize)?;
-                keyed = chunk_values.saturating_mul(8) >= (ranges.len() as u64).saturating_mul(9);
+                keyed = can_key && chunk_values.saturating_mul(8) >= (ranges.len() as u64).saturating_mul(9);
                 if keyed {
                     d.memo_reset(ranges.len());
                 }

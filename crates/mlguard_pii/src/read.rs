@@ -208,29 +208,36 @@ pub(crate) struct Driver<'a, S: Sink> {
 /// and its context (a batch holds each value between `\n`s; a match that runs past its
 /// value is searched again within it, and no keyword holds a `\n`), so the first value of
 /// a key is scanned and later ones get its detections.
+///
+/// While a batch holds keyed values, [`Driver::batch`] holds only the values to scan (in
+/// order); the others' bytes wait in `side`, and `order` says, value by value in the order
+/// they were pushed, where each one's bytes and detections are. At the flush the batch is
+/// scanned, then `side` is appended to its buffer and the sink gets the values in push order.
 #[derive(Default)]
 struct Memo {
     /// Per key: what is known of its detections.
     state: Vec<Known>,
     /// Detections of done keys (`seg` unused).
     hits: Vec<Hit>,
-    /// Whether the current batch holds keyed values (then `scan` holds the values to scan).
+    /// Whether the current batch holds keyed values.
     active: bool,
-    /// The values of the batch to scan, with the same contexts.
-    scan: Batch,
-    /// Per value of `scan`: its key, if it has one.
+    /// Per value of the batch (the values scanned): its key, if it has one.
     scan_key: Vec<u32>,
-    /// Per value of the batch: where its detections come from.
-    src: Vec<Src>,
+    /// Per value pushed: where its detections come from.
+    order: Vec<Src>,
+    /// Bytes of the values not scanned.
+    side: Vec<u8>,
     scan_hits: Vec<Hit>,
-    /// Per value of `scan`: where its detections start in `scan_hits`.
+    /// Per value scanned: where its detections start in `scan_hits`.
     scan_at: Vec<u32>,
+    /// The values in push order, for the sink.
+    segs: Vec<Seg>,
 }
 
 #[derive(Clone, Copy)]
 enum Known {
     Unknown,
-    /// Scanned with the current batch: this value of `scan`.
+    /// Scanned with the current batch: this value of it.
     Pending(u32),
     /// These detections of [`Memo::hits`].
     Done(u32, u32),
@@ -238,8 +245,10 @@ enum Known {
 
 #[derive(Clone, Copy)]
 enum Src {
+    /// This value of the batch (or the same bytes, for a key pending there).
     Scan(u32),
-    Memo(u32, u32),
+    /// Detections `hits` of [`Memo::hits`], bytes `bytes` of [`Memo::side`], context `ctx`.
+    Memo { hits: (u32, u32), bytes: (u32, u32), ctx: u32 },
 }
 
 impl<S: Sink> Driver<'_, S> {
@@ -256,18 +265,19 @@ impl<S: Sink> Driver<'_, S> {
         self.locs.push(loc);
         self.batch.push(value, i, ctx);
         if self.memo.active {
-            self.memo_push_plain(value, ctx);
+            self.memo_push_plain();
         }
-        if self.batch.size() >= BATCH_BYTES {
+        if self.batch.size() + self.memo.side.len() >= BATCH_BYTES {
             self.flush();
         }
     }
 
     /// A value without a key, while the batch holds keyed ones: it is scanned.
     #[inline(never)]
-    fn memo_push_plain(&mut self, value: &[u8], ctx: u32) {
-        let s = self.memo_scan_push(value, ctx, u32::MAX);
-        self.memo.src.push(Src::Scan(s));
+    fn memo_push_plain(&mut self) {
+        let s = self.batch.segs.len() as u32 - 1;
+        self.memo.scan_key.push(u32::MAX);
+        self.memo.order.push(Src::Scan(s));
     }
 
     /// Pushes a value whose detections are those of every other value pushed with the same
@@ -279,21 +289,33 @@ impl<S: Sink> Driver<'_, S> {
         }
         let i = self.locs.len() as u64;
         self.locs.push(loc);
-        self.batch.push(value, i, ctx);
-        let src = match self.memo.state.get(key).copied() {
-            Some(Known::Done(o, n)) => Src::Memo(o, n),
+        let m = &mut self.memo;
+        let src = match m.state.get(key).copied() {
+            Some(Known::Done(o, n)) => {
+                let a = m.side.len() as u32;
+                m.side.extend_from_slice(value);
+                Src::Memo { hits: (o, n), bytes: (a, m.side.len() as u32), ctx }
+            }
             Some(Known::Pending(s)) => Src::Scan(s),
-            Some(Known::Unknown) => {
-                let s = self.memo_scan_push(value, ctx, key as u32);
-                self.memo.state[key] = Known::Pending(s);
+            st => {
+                let s = self.batch.segs.len() as u32;
+                self.batch.push(value, i, ctx);
+                m.scan_key.push(if st.is_some() { key as u32 } else { u32::MAX });
+                if st.is_some() {
+                    m.state[key] = Known::Pending(s);
+                }
                 Src::Scan(s)
             }
-            None => Src::Scan(self.memo_scan_push(value, ctx, u32::MAX)),
         };
-        self.memo.src.push(src);
-        if self.batch.size() >= BATCH_BYTES {
+        m.order.push(src);
+        if self.batch.size() + m.side.len() >= BATCH_BYTES {
             self.flush();
         }
+    }
+
+    /// Whether values may be pushed with keys (see [`Memo`]).
+    pub(crate) fn can_key(&self) -> bool {
+        self.scanner.keywords_stay_in_values()
     }
 
     /// Forgets every key and makes room for keys `0..n`.
@@ -306,45 +328,23 @@ impl<S: Sink> Driver<'_, S> {
         self.memo.hits.clear();
     }
 
-    /// From now on, this batch's values to scan are also copied to `memo.scan`.
+    /// From now on, the batch holds the values to scan only (every value so far is one).
     fn memo_start(&mut self) {
-        self.memo.active = true;
-        for i in 0..self.batch.segs.len() {
-            let (s, e, ctx) = { let g = self.batch.segs[i]; (g.start, g.end, g.ctx) };
-            self.memo_copy(s, e, ctx);
-        }
-    }
-
-    fn memo_copy(&mut self, s: usize, e: usize, ctx: u32) {
         let m = &mut self.memo;
-        let n = m.scan.segs.len() as u32;
-        while m.scan.contexts.len() < self.batch.contexts.len() {
-            m.scan.contexts.push(self.batch.contexts[m.scan.contexts.len()].clone());
-        }
-        m.scan.push(&self.batch.buf[s..e], u64::from(n), ctx);
-        m.scan_key.push(u32::MAX);
-        m.src.push(Src::Scan(n));
+        m.active = true;
+        let n = self.batch.segs.len() as u32;
+        m.scan_key.extend((0..n).map(|_| u32::MAX));
+        m.order.extend((0..n).map(Src::Scan));
     }
 
-    /// Adds a value to `memo.scan`; returns its index there.
-    fn memo_scan_push(&mut self, value: &[u8], ctx: u32, key: u32) -> u32 {
-        let m = &mut self.memo;
-        let n = m.scan.segs.len() as u32;
-        while m.scan.contexts.len() < self.batch.contexts.len() {
-            m.scan.contexts.push(self.batch.contexts[m.scan.contexts.len()].clone());
-        }
-        m.scan.push(value, u64::from(n), ctx);
-        m.scan_key.push(key);
-        n
-    }
-
-    /// Scans `memo.scan` and gives every value of the batch its detections (in value order, as a scan of the batch would).
+    /// Scans the batch, gives every value pushed its detections (in push order, as a scan
+    /// of all of them would) and turns the batch into the values in push order.
     fn scan_memo(&mut self) {
         let m = &mut self.memo;
         m.scan_hits.clear();
-        self.scanner.scan(self.cache, &m.scan, &mut m.scan_hits);
+        self.scanner.scan(self.cache, &self.batch, &mut m.scan_hits);
         m.scan_at.clear();
-        m.scan_at.resize(m.scan.segs.len() + 1, 0);
+        m.scan_at.resize(self.batch.segs.len() + 1, 0);
         for h in &m.scan_hits {
             m.scan_at[h.seg + 1] += 1;
         }
@@ -358,13 +358,21 @@ impl<S: Sink> Driver<'_, S> {
                 m.hits.extend_from_slice(&m.scan_hits[a..b]);
             }
         }
-        for (i, src) in m.src.iter().enumerate() {
-            let part = match *src {
-                Src::Scan(s) => &m.scan_hits[m.scan_at[s as usize] as usize..m.scan_at[s as usize + 1] as usize],
-                Src::Memo(o, n) => &m.hits[o as usize..(o + n) as usize],
+        let base = self.batch.buf.len();
+        self.batch.buf.extend_from_slice(&m.side);
+        m.segs.clear();
+        for (i, src) in m.order.iter().enumerate() {
+            let (part, seg) = match *src {
+                Src::Scan(s) => {
+                    let g = self.batch.segs[s as usize];
+                    (&m.scan_hits[m.scan_at[s as usize] as usize..m.scan_at[s as usize + 1] as usize], Seg { loc: i as u64, ..g })
+                }
+                Src::Memo { hits: (o, n), bytes: (a, b), ctx } => (&m.hits[o as usize..(o + n) as usize], Seg { start: base + a as usize, end: base + b as usize, loc: i as u64, ctx }),
             };
+            m.segs.push(seg);
             self.hits.extend(part.iter().map(|h| Hit { seg: i, ..*h }));
         }
+        std::mem::swap(&mut self.batch.segs, &mut m.segs);
     }
 
     /// Whole lines from the start of `block` (each ending in `\n` with no `\r` before it, at
@@ -403,7 +411,7 @@ impl<S: Sink> Driver<'_, S> {
     }
 
     fn flush(&mut self) {
-        if self.batch.is_empty() {
+        if self.batch.is_empty() && self.memo.order.is_empty() {
             return;
         }
         self.hits.clear();
@@ -411,9 +419,9 @@ impl<S: Sink> Driver<'_, S> {
             self.scan_memo();
             let m = &mut self.memo;
             m.active = false;
-            m.scan.clear();
             m.scan_key.clear();
-            m.src.clear();
+            m.order.clear();
+            m.side.clear();
         } else {
             self.scanner.scan(self.cache, &self.batch, &mut self.hits);
         }
@@ -1024,7 +1032,7 @@ mod tests {
                 let mut n = 0usize;
                 let mut row = 1u64;
                 d.memo_reset(POOL.len() * 2);
-                while d.batch.size() + n < 3 * BATCH_BYTES {
+                while n < 3 * BATCH_BYTES {
                     row += 1;
                     let k = (row as usize * 7 + row as usize / 3) % (POOL.len() * 2);
                     let col = k % 2;
