@@ -201,7 +201,44 @@ pub(crate) struct Driver<'a, S: Sink> {
     header_ctx: Vec<u32>,
     path_ctx: std::collections::HashMap<String, u32>,
     memo: Memo,
+    cells: CellKeys,
 }
+
+/// Keys for the cells of a delimited file ([`Driver::push_cell`]): per column, its first
+/// few distinct cells with their memo keys, looked up while that pays. A column's context
+/// is its name, the same for the whole file, so (column, bytes) determines a cell's
+/// detections.
+#[derive(Default)]
+struct CellKeys {
+    cols: Vec<ColKeys>,
+    /// Keys handed out, and the bytes of their cells.
+    keys: u32,
+    bytes: usize,
+    /// No cell is keyed (a keyword holds a newline, or to compare with).
+    disabled: bool,
+}
+
+#[derive(Default)]
+struct ColKeys {
+    /// The column's first distinct cells (at most [`CELL_VALUES`]) and their keys.
+    map: Vec<(Box<[u8]>, u32)>,
+    lookups: u32,
+    found: u32,
+    off: bool,
+}
+
+/// Distinct cells kept per column: the columns this pays for have few distinct values
+/// (a status, a name list), compared byte for byte without hashing.
+const CELL_VALUES: usize = 8;
+/// Longer cells are not looked up (long values rarely repeat, and comparing them costs).
+const CELL_KEY_MAX: usize = 64;
+/// At most this many keys and key bytes per file.
+const CELL_KEYS: u32 = 1 << 16;
+const CELL_KEY_BYTES: usize = 4 << 20;
+/// After this many lookups a column whose cells were found less than one time in eight
+/// stops being looked up (a miss costs the comparisons and a keyed batch's bookkeeping for
+/// every value; a hit saves scanning the value).
+const CELL_TRIAL: u32 = 1024;
 
 /// Values pushed with a key ([`Driver::push_keyed`]: a Parquet dictionary index) whose
 /// detections are worked out once per key. A value's detections depend only on its bytes
@@ -316,6 +353,52 @@ impl<S: Sink> Driver<'_, S> {
     /// Whether values may be pushed with keys (see [`Memo`]).
     pub(crate) fn can_key(&self) -> bool {
         self.scanner.keywords_stay_in_values()
+    }
+
+    /// A cell of a delimited file: keyed by its column and bytes while that pays.
+    #[inline]
+    fn push_cell(&mut self, col: usize, value: &[u8], loc: Loc, ctx: u32) {
+        if value.len() <= CELL_KEY_MAX {
+            if let Some(k) = self.cell_key(col, value) {
+                self.push_keyed(value, loc, ctx, k);
+                return;
+            }
+        }
+        self.push(value, loc, ctx);
+    }
+
+    #[inline(never)]
+    fn cell_key(&mut self, col: usize, value: &[u8]) -> Option<usize> {
+        let ck = &mut self.cells;
+        if ck.cols.len() <= col {
+            if col >= 1024 || ck.disabled {
+                return None;
+            }
+            ck.cols.resize_with(col + 1, ColKeys::default);
+        }
+        let c = &mut ck.cols[col];
+        if c.off {
+            return None;
+        }
+        c.lookups += 1;
+        if let Some(&(_, k)) = c.map.iter().find(|(v, _)| **v == *value) {
+            c.found += 1;
+            return Some(k as usize);
+        }
+        if c.lookups >= CELL_TRIAL && c.found.saturating_mul(8) < c.lookups {
+            c.off = true;
+            c.map = Default::default();
+            return None;
+        }
+        if c.map.len() >= CELL_VALUES || ck.keys >= CELL_KEYS || ck.bytes + value.len() > CELL_KEY_BYTES {
+            return None;
+        }
+        let k = ck.keys;
+        ck.keys += 1;
+        ck.bytes += value.len();
+        c.map.push((value.into(), k));
+        self.memo.state.push(Known::Unknown);
+        Some(k as usize)
     }
 
     /// Forgets every key and makes room for keys `0..n`.
@@ -506,7 +589,7 @@ pub fn scan_opened<S: Sink>(scanner: &Scanner, cache: &mut Cache, opened: Opened
     batch.clear();
     locs.clear();
     hits.clear();
-    let mut d = Driver { scanner, cache, batch, locs, hits, sink, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), memo: Memo::default() };
+    let mut d = Driver { scanner, cache, batch, locs, hits, sink, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), memo: Memo::default(), cells: CellKeys { disabled: !scanner.keywords_stay_in_values(), ..CellKeys::default() } };
     let mut notes = Vec::new();
     let mut reader = opened.reader;
     let mut bytes = 0u64;
@@ -731,7 +814,7 @@ fn scan_delimited<S: Sink>(d: &mut Driver<'_, S>, mut reader: Box<dyn BufRead>, 
                 continue;
             }
             let c = d.column_ctx(ci);
-            d.push(cell, Loc::Cell { row, column: ci as u64 + 1 }, c);
+            d.push_cell(ci, cell, Loc::Cell { row, column: ci as u64 + 1 }, c);
         }
     }
     done + rdr.get_ref().n.saturating_sub(u64::from(handed))
@@ -754,7 +837,7 @@ fn delimited_row<S: Sink>(d: &mut Driver<'_, S>, line: &[u8], delim: u8, row: &m
         let cell = &line[at..end];
         if !cell.is_empty() {
             let c = d.column_ctx(ci);
-            d.push(cell, Loc::Cell { row: *row, column: ci as u64 + 1 }, c);
+            d.push_cell(ci, cell, Loc::Cell { row: *row, column: ci as u64 + 1 }, c);
         }
         if end == line.len() {
             return;
@@ -886,7 +969,7 @@ mod tests {
         let mut seen = Seen::default();
         let mut notes = Vec::new();
         let bytes = {
-            let mut d = Driver { scanner: &scanner, cache: &mut cache, batch: Batch::new(), locs: Vec::new(), hits: Vec::new(), sink: &mut seen, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), memo: Memo::default() };
+            let mut d = Driver { scanner: &scanner, cache: &mut cache, batch: Batch::new(), locs: Vec::new(), hits: Vec::new(), sink: &mut seen, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), memo: Memo::default(), cells: CellKeys::default() };
             let reader: Box<dyn BufRead> = Box::new(BufReader::with_capacity(chunk, std::io::Cursor::new(data.to_vec())));
             let n = scan_delimited(&mut d, reader, delim, &mut notes, fast);
             d.flush();
@@ -1013,7 +1096,7 @@ mod tests {
     }
 
     fn driver<'a>(scanner: &'a Scanner, cache: &'a mut Cache, sink: &'a mut All) -> Driver<'a, All> {
-        Driver { scanner, cache, batch: Batch::new(), locs: Vec::new(), hits: Vec::new(), sink, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), memo: Memo::default() }
+        Driver { scanner, cache, batch: Batch::new(), locs: Vec::new(), hits: Vec::new(), sink, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), memo: Memo::default(), cells: CellKeys::default() }
     }
 
     const POOL: &[&[u8]] = &[b"123-45-6789", b"ssn 078-05-1120", b"Jane Roe", b"jane.roe@example.com", b"4111 1111 1111 1111", b"card 4111111111111111 and 5555555555554444", b"(415) 555-0134", b"account 12345678", b"", b"plain words", b"AKIAIOSFODNN7EXAMPLE", b"GB82 WEST 1234 5698 7654 32", b"\xff\xfe not utf-8", b"10.1.2.3", b"1 Main St, Springfield, IL 62701"];
@@ -1154,6 +1237,53 @@ mod tests {
             let (fast, slow) = parquet_both(&path);
             assert!(fast.hits.len() > 10_000);
             assert!(fast == slow, "{v2} {dict}");
+        }
+    }
+
+    /// Reads `data` as a delimited file with cells keyed by column and bytes (`keyed`) or not.
+    fn delimited_hits(data: &[u8], keyed: bool) -> All {
+        let scanner = managed();
+        let mut cache = scanner.cache();
+        let mut all = All::default();
+        {
+            let mut d = driver(scanner, &mut cache, &mut all);
+            d.cells.disabled = !keyed;
+            let reader: Box<dyn BufRead> = Box::new(BufReader::with_capacity(1 << 16, std::io::Cursor::new(data.to_vec())));
+            let mut notes = Vec::new();
+            scan_delimited(&mut d, reader, b',', &mut notes, true);
+            d.flush();
+        }
+        all
+    }
+
+    /// A delimited file whose cells repeat (some columns), also across batches, and whose
+    /// other cells do not: keyed cells get the detections of a plain scan.
+    #[test]
+    fn keyed_cells_get_the_detections_of_a_scan() {
+        let mut data = b"comment,name,ssn,id,email\n".to_vec();
+        let mut r = 0usize;
+        while data.len() < 3 * BATCH_BYTES {
+            r += 1;
+            let pick = |i: usize| String::from_utf8_lossy(POOL[i % POOL.len()]).replace(',', " ");
+            let line = format!("{},{},{},{r} {},{}\n", pick(r * 7 / 3), pick(r % 3), pick(r), pick(r * 5), if r.is_multiple_of(9) { "\"quoted, cell\"".to_string() } else { pick(r / 2) });
+            data.extend_from_slice(line.as_bytes());
+        }
+        let (a, b) = (delimited_hits(&data, false), delimited_hits(&data, true));
+        assert!(a.hits.len() > 10_000);
+        assert!(a == b);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        /// Small files, cells drawn from a few values: keyed and plain reads agree.
+        #[test]
+        fn keyed_cells_get_the_detections_of_a_scan_prop(cells in proptest::collection::vec((0usize..16, any::<bool>()), 0..400), width in 1usize..6) {
+            let mut data = b"name,ssn,comment,phone,x,y\n".to_vec();
+            for (i, (c, nl)) in cells.iter().enumerate() {
+                data.extend_from_slice(&String::from_utf8_lossy(POOL[c % POOL.len()]).replace(',', " ").into_bytes());
+                data.push(if *nl || (i + 1) % width == 0 { b'\n' } else { b',' });
+            }
+            prop_assert_eq!(delimited_hits(&data, false), delimited_hits(&data, true));
         }
     }
 }
