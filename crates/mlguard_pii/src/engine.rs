@@ -1244,6 +1244,17 @@ impl Scanner {
     }
 }
 
+impl Scanner {
+    /// Whether no keyword (of an identifier or a gitleaks rule) holds a `\n`. Then no match
+    /// that counts crosses from one value of a batch into the next, and a value's detections
+    /// depend only on its bytes and its context (the readers scan each distinct Parquet
+    /// dictionary value once on this ground).
+    pub fn keywords_stay_in_values(&self) -> bool {
+        let clean = |ks: &[String]| ks.iter().all(|k| !k.contains('\n'));
+        self.idents.iter().all(|i| clean(&i.keywords)) && self.gl.as_ref().is_none_or(|g| g.rules.iter().all(|r| clean(&r.keywords)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;

@@ -23,6 +23,7 @@ use crate::engine::{Batch, Cache, Scanner};
 use crate::read::{Driver, Loc, Sink};
 use crate::redact::{rewrite, IntRange, Op, Out, Policy, Stats, TokenState};
 use ::parquet::basic::{ConvertedType, Encoding, LogicalType, Type as Physical};
+use ::parquet::column::page::{Page, PageReader};
 use ::parquet::column::reader::ColumnReader;
 use ::parquet::column::writer::{ColumnCloseResult, ColumnWriter};
 use ::parquet::data_type::ByteArray;
@@ -177,10 +178,16 @@ fn guard<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
 
 /// Scans every scannable leaf of a Parquet file; returns its size in bytes.
 pub(crate) fn scan<S: Sink>(d: &mut Driver<'_, S>, file: File) -> Result<u64, String> {
-    guard(|| scan_inner(d, file))
+    guard(|| scan_inner(d, file, true))
 }
 
-fn scan_inner<S: Sink>(d: &mut Driver<'_, S>, file: File) -> Result<u64, String> {
+/// [`scan`], with text columns read page by page (`fast`) or all through the column readers.
+#[cfg(test)]
+pub(crate) fn scan_with<S: Sink>(d: &mut Driver<'_, S>, file: File, fast: bool) -> Result<u64, String> {
+    guard(|| scan_inner(d, file, fast))
+}
+
+fn scan_inner<S: Sink>(d: &mut Driver<'_, S>, file: File, fast: bool) -> Result<u64, String> {
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     let reader = SerializedFileReader::new(file).map_err(err)?;
     let meta = reader.metadata();
@@ -198,6 +205,13 @@ fn scan_inner<S: Sink>(d: &mut Driver<'_, S>, file: File) -> Result<u64, String>
             }
             let c = schema.column(j);
             let (max_def, max_rep) = (c.max_def_level(), c.max_rep_level());
+            if let Leaf::Text { checked } = lf {
+                if fast && fast_chunk(rg.metadata().column(j).encodings()) {
+                    let values = rg.metadata().column(j).num_values().max(0) as u64;
+                    scan_text_chunk(d, rg.get_column_page_reader(j).map_err(err)?, j, checked, max_def, max_rep, row_base, values)?;
+                    continue;
+                }
+            }
             let mut r = rg.get_column_reader(j).map_err(err)?;
             let mut rec_base = row_base;
             loop {
@@ -220,6 +234,270 @@ fn scan_inner<S: Sink>(d: &mut Driver<'_, S>, file: File) -> Result<u64, String>
         row_base += rg.metadata().num_rows().max(0) as u64;
     }
     Ok(size)
+}
+
+/// RLE / bit-packed hybrid decoder (levels and dictionary indices), reading `data` in
+/// place; `None` once the data runs out.
+struct Hybrid<'a> {
+    data: &'a [u8],
+    pos: usize,
+    width: u32,
+    /// Values left in the current RLE run, and its value.
+    rle: u64,
+    rle_val: u32,
+    /// Values left in the current bit-packed run, its first byte and the next value's index.
+    packed: u64,
+    packed_at: usize,
+    packed_i: u64,
+}
+
+impl<'a> Hybrid<'a> {
+    fn new(data: &'a [u8], width: u32) -> Hybrid<'a> {
+        Hybrid { data, pos: 0, width, rle: 0, rle_val: 0, packed: 0, packed_at: 0, packed_i: 0 }
+    }
+
+    fn uvarint(&mut self) -> Option<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = *self.data.get(self.pos)?;
+            self.pos += 1;
+            v |= u64::from(b & 0x7f) << shift;
+            if b & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<u32> {
+        loop {
+            if self.rle > 0 {
+                self.rle -= 1;
+                return Some(self.rle_val);
+            }
+            if self.packed > 0 {
+                self.packed -= 1;
+                let bit = self.packed_i * u64::from(self.width);
+                self.packed_i += 1;
+                let at = self.packed_at + (bit / 8) as usize;
+                let w = match self.data.get(at..at + 8) {
+                    Some(b) => u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
+                    None => self.tail(at)?,
+                };
+                let v = (w >> (bit % 8)) & ((1u64 << self.width) - 1);
+                return Some(v as u32);
+            }
+            self.run()?;
+        }
+    }
+
+    /// The bytes from `at` to the end of the data (fewer than eight), as a little-endian word.
+    #[inline(never)]
+    fn tail(&self, at: usize) -> Option<u64> {
+        let mut w = [0u8; 8];
+        for (d, &b) in w.iter_mut().zip(self.data.get(at..)?) {
+            *d = b;
+        }
+        Some(u64::from_le_bytes(w))
+    }
+
+    /// Reads the next run's header.
+    #[inline(never)]
+    fn run(&mut self) -> Option<()> {
+        let h = self.uvarint()?;
+        if h & 1 == 1 {
+            // A bit-packed run of (h >> 1) groups of eight values.
+            let groups = h >> 1;
+            let bytes = usize::try_from(groups.checked_mul(u64::from(self.width))?).ok()?;
+            self.packed_at = self.pos;
+            self.pos = self.pos.checked_add(bytes)?;
+            if self.width == 0 {
+                // Every value is 0: an RLE run in effect.
+                self.rle = groups * 8;
+                self.rle_val = 0;
+            } else if self.pos > self.data.len() {
+                return None;
+            } else {
+                self.packed = groups * 8;
+                self.packed_i = 0;
+            }
+        } else {
+            self.rle = h >> 1;
+            let nb = self.width.div_ceil(8) as usize;
+            let b = self.data.get(self.pos..self.pos + nb)?;
+            self.pos += nb;
+            let mut w = [0u8; 4];
+            w[..nb].copy_from_slice(b);
+            self.rle_val = u32::from_le_bytes(w);
+        }
+        Some(())
+    }
+}
+
+/// Bits for levels up to `max`.
+fn level_width(max: i16) -> u32 {
+    16 - (max.max(0) as u16).leading_zeros()
+}
+
+/// The byte ranges of `n` PLAIN byte arrays from the start of `data`.
+fn plain_ranges(data: &[u8], n: usize) -> Result<Vec<(u32, u32)>, String> {
+    let mut out = Vec::new();
+    let mut p = 0usize;
+    for _ in 0..n {
+        let (s, e) = plain_next(data, &mut p).ok_or("Parquet: dictionary page too short")?;
+        out.push((s as u32, e as u32));
+    }
+    Ok(out)
+}
+
+/// The next PLAIN byte array at `*p`: its range.
+#[inline]
+fn plain_next(data: &[u8], p: &mut usize) -> Option<(usize, usize)> {
+    let l = data.get(*p..*p + 4)?;
+    let len = u32::from_le_bytes([l[0], l[1], l[2], l[3]]) as usize;
+    let s = *p + 4;
+    let e = s.checked_add(len).filter(|&e| e <= data.len())?;
+    *p = e;
+    Some((s, e))
+}
+
+/// Whether a text column chunk can be read by [`scan_text_chunk`]: every encoding it lists is one it reads.
+fn fast_chunk(encodings: impl Iterator<Item = Encoding>) -> bool {
+    let mut any = false;
+    for e in encodings {
+        any = true;
+        if !matches!(e, Encoding::PLAIN | Encoding::RLE | Encoding::RLE_DICTIONARY | Encoding::PLAIN_DICTIONARY) {
+            return false;
+        }
+    }
+    any
+}
+
+/// Values of one data page, where they come from.
+enum Values<'a> {
+    Plain { data: &'a [u8], pos: usize },
+    Dict { idx: Hybrid<'a> },
+}
+
+/// Scans one text column chunk page by page, with its pages' bytes read in place (no copy
+/// per value): values of a dictionary-encoded page are pushed with their dictionary index
+/// as the memo key, so each distinct value is scanned once ([`Driver::push_keyed`]).
+/// Values, locations and contexts are the ones the column reader path pushes.
+#[allow(clippy::too_many_arguments)]
+fn scan_text_chunk<S: Sink>(d: &mut Driver<'_, S>, mut pages: Box<dyn PageReader>, j: usize, checked: bool, max_def: i16, max_rep: i16, row_base: u64, chunk_values: u64) -> Result<(), String> {
+    let (def_w, rep_w) = (level_width(max_def), level_width(max_rep));
+    // The dictionary: its buffer, each entry's range, and whether it is scanned.
+    let mut dict = None;
+    // Whether dictionary values are pushed with their index as key: when the chunk has
+    // enough values per entry (at least 9 per 8) for the entries' repeats to pay for
+    // copying each entry's first value twice (into the batch and the values to scan).
+    let mut keyed = false;
+    let can_key = d.can_key();
+    let mut rec = 0u64;
+    let mut first = true;
+    let short = || "Parquet: data page too short".to_string();
+    while let Some(page) = pages.get_next_page().map_err(err)? {
+        let (buf, num_values, encoding, rep_data, def_data, vals_at) = match page {
+            Page::DictionaryPage { buf, num_values, encoding, .. } => {
+                if !matches!(encoding, Encoding::PLAIN | Encoding::PLAIN_DICTIONARY) {
+                    return Err(format!("Parquet: dictionary page encoding {encoding} not supported"));
+                }
+                let ranges = plain_ranges(&buf, num_values as usize)?;
+                keyed = can_key && chunk_values.saturating_mul(8) >= (ranges.len() as u64).saturating_mul(9);
+                if keyed {
+                    d.memo_reset(ranges.len());
+                }
+                dict = Some((buf, ranges));
+                continue;
+            }
+            Page::DataPage { buf, num_values, encoding, def_level_encoding, rep_level_encoding, .. } => {
+                let mut at = 0usize;
+                let level = |max: i16, enc: Encoding, at: &mut usize| -> Result<(usize, usize), String> {
+                    if max == 0 {
+                        return Ok((0, 0));
+                    }
+                    if enc != Encoding::RLE {
+                        return Err(format!("Parquet: level encoding {enc} not supported"));
+                    }
+                    let l = buf.get(*at..*at + 4).ok_or_else(short)?;
+                    let n = u32::from_le_bytes([l[0], l[1], l[2], l[3]]) as usize;
+                    let s = *at + 4;
+                    let e = s.checked_add(n).filter(|&e| e <= buf.len()).ok_or_else(short)?;
+                    *at = e;
+                    Ok((s, e))
+                };
+                let rep = level(max_rep, rep_level_encoding, &mut at)?;
+                let def = level(max_def, def_level_encoding, &mut at)?;
+                (buf, num_values, encoding, rep, def, at)
+            }
+            Page::DataPageV2 { buf, num_values, encoding, def_levels_byte_len, rep_levels_byte_len, .. } => {
+                let r = rep_levels_byte_len as usize;
+                let dl = def_levels_byte_len as usize;
+                if r.checked_add(dl).is_none_or(|x| x > buf.len()) {
+                    return Err(short());
+                }
+                (buf, num_values, encoding, (0, r), (r, r + dl), r + dl)
+            }
+        };
+        let mut reps = Hybrid::new(&buf[rep_data.0..rep_data.1], rep_w);
+        let mut defs = Hybrid::new(&buf[def_data.0..def_data.1], def_w);
+        let data = &buf[vals_at..];
+        let mut vals = match encoding {
+            Encoding::PLAIN => Values::Plain { data, pos: 0 },
+            Encoding::RLE_DICTIONARY | Encoding::PLAIN_DICTIONARY => {
+                if dict.is_none() {
+                    return Err("Parquet: dictionary-encoded page without a dictionary".into());
+                }
+                let w = u32::from(*data.first().ok_or_else(short)?);
+                if w > 32 {
+                    return Err("Parquet: dictionary index width above 32".into());
+                }
+                Values::Dict { idx: Hybrid::new(&data[1..], w) }
+            }
+            e => return Err(format!("Parquet: data page encoding {e} not supported")),
+        };
+        let (dict_buf, dict_ranges): (&[u8], &[(u32, u32)]) = match &dict {
+            Some((b, r)) => (b, r),
+            None => (&[], &[]),
+        };
+        for _ in 0..num_values {
+            let rl = if max_rep > 0 { reps.next().ok_or_else(short)? } else { 0 };
+            let dl = if max_def > 0 { defs.next().ok_or_else(short)? } else { 0 };
+            if !first && (max_rep == 0 || rl == 0) {
+                rec += 1;
+            }
+            first = false;
+            if dl != max_def as u32 {
+                continue;
+            }
+            let loc = Loc::Cell { row: row_base + rec + 1, column: j as u64 + 1 };
+            match &mut vals {
+                Values::Plain { data, pos } => {
+                    let (s, e) = plain_next(data, pos).ok_or_else(short)?;
+                    let v = &data[s..e];
+                    if !v.is_empty() && (!checked || std::str::from_utf8(v).is_ok()) {
+                        let ctx = d.column_ctx(j);
+                        d.push(v, loc, ctx);
+                    }
+                }
+                Values::Dict { idx } => {
+                    let k = idx.next().ok_or_else(short)? as usize;
+                    let &(s, e) = dict_ranges.get(k).ok_or("Parquet: dictionary index out of range")?;
+                    let v = &dict_buf[s as usize..e as usize];
+                    if !v.is_empty() && (!checked || std::str::from_utf8(v).is_ok()) {
+                        let ctx = d.column_ctx(j);
+                        if keyed {
+                            d.push_keyed(v, loc, ctx, k);
+                        } else {
+                            d.push(v, loc, ctx);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writer properties that keep each column's codec and dictionary use (from the first row

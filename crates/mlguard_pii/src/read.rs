@@ -200,6 +200,92 @@ pub(crate) struct Driver<'a, S: Sink> {
     header: Vec<String>,
     header_ctx: Vec<u32>,
     path_ctx: std::collections::HashMap<String, u32>,
+    memo: Memo,
+    cells: CellKeys,
+}
+
+/// Keys for the cells of a delimited file ([`Driver::push_cell`]): per column, its first
+/// few distinct cells with their memo keys, looked up while that pays. A column's context
+/// is its name, the same for the whole file, so (column, bytes) determines a cell's
+/// detections.
+#[derive(Default)]
+struct CellKeys {
+    cols: Vec<ColKeys>,
+    /// Keys handed out, and the bytes of their cells.
+    keys: u32,
+    bytes: usize,
+    /// No cell is keyed (a keyword holds a newline, or to compare with).
+    disabled: bool,
+}
+
+#[derive(Default)]
+struct ColKeys {
+    /// The column's first distinct cells (at most [`CELL_VALUES`]) and their keys.
+    map: Vec<(Box<[u8]>, u32)>,
+    lookups: u32,
+    found: u32,
+    off: bool,
+}
+
+/// Distinct cells kept per column: the columns this pays for have few distinct values
+/// (a status, a name list), compared byte for byte without hashing.
+const CELL_VALUES: usize = 8;
+/// Longer cells are not looked up (long values rarely repeat, and comparing them costs).
+const CELL_KEY_MAX: usize = 64;
+/// At most this many keys and key bytes per file.
+const CELL_KEYS: u32 = 1 << 16;
+const CELL_KEY_BYTES: usize = 4 << 20;
+/// After this many lookups a column whose cells were found less than one time in eight
+/// stops being looked up (a miss costs the comparisons and a keyed batch's bookkeeping for
+/// every value; a hit saves scanning the value).
+const CELL_TRIAL: u32 = 1024;
+
+/// Values pushed with a key ([`Driver::push_keyed`]: a Parquet dictionary index) whose
+/// detections are worked out once per key. A value's detections depend only on its bytes
+/// and its context (a batch holds each value between `\n`s; a match that runs past its
+/// value is searched again within it, and no keyword holds a `\n`), so the first value of
+/// a key is scanned and later ones get its detections.
+///
+/// While a batch holds keyed values, [`Driver::batch`] holds only the values to scan (in
+/// order); the others' bytes wait in `side`, and `order` says, value by value in the order
+/// they were pushed, where each one's bytes and detections are. At the flush the batch is
+/// scanned, then `side` is appended to its buffer and the sink gets the values in push order.
+#[derive(Default)]
+struct Memo {
+    /// Per key: what is known of its detections.
+    state: Vec<Known>,
+    /// Detections of done keys (`seg` unused).
+    hits: Vec<Hit>,
+    /// Whether the current batch holds keyed values.
+    active: bool,
+    /// Per value of the batch (the values scanned): its key, if it has one.
+    scan_key: Vec<u32>,
+    /// Per value pushed: where its detections come from.
+    order: Vec<Src>,
+    /// Bytes of the values not scanned.
+    side: Vec<u8>,
+    scan_hits: Vec<Hit>,
+    /// Per value scanned: where its detections start in `scan_hits`.
+    scan_at: Vec<u32>,
+    /// The values in push order, for the sink.
+    segs: Vec<Seg>,
+}
+
+#[derive(Clone, Copy)]
+enum Known {
+    Unknown,
+    /// Scanned with the current batch: this value of it.
+    Pending(u32),
+    /// These detections of [`Memo::hits`].
+    Done(u32, u32),
+}
+
+#[derive(Clone, Copy)]
+enum Src {
+    /// This value of the batch (or the same bytes, for a key pending there).
+    Scan(u32),
+    /// Detections `hits` of [`Memo::hits`], bytes `bytes` of [`Memo::side`], context `ctx`.
+    Memo { hits: (u32, u32), bytes: (u32, u32), ctx: u32 },
 }
 
 impl<S: Sink> Driver<'_, S> {
@@ -210,13 +296,166 @@ impl<S: Sink> Driver<'_, S> {
         self.header_ctx.clear();
     }
 
+    #[inline]
     pub(crate) fn push(&mut self, value: &[u8], loc: Loc, ctx: u32) {
         let i = self.locs.len() as u64;
         self.locs.push(loc);
         self.batch.push(value, i, ctx);
-        if self.batch.size() >= BATCH_BYTES {
+        if self.memo.active {
+            self.memo_push_plain();
+        }
+        if self.batch.size() + self.memo.side.len() >= BATCH_BYTES {
             self.flush();
         }
+    }
+
+    /// A value without a key, while the batch holds keyed ones: it is scanned.
+    #[inline(never)]
+    fn memo_push_plain(&mut self) {
+        let s = self.batch.segs.len() as u32 - 1;
+        self.memo.scan_key.push(u32::MAX);
+        self.memo.order.push(Src::Scan(s));
+    }
+
+    /// Pushes a value whose detections are those of every other value pushed with the same
+    /// `key` since [`Driver::memo_reset`] (same bytes, same context): it is scanned once.
+    #[inline]
+    pub(crate) fn push_keyed(&mut self, value: &[u8], loc: Loc, ctx: u32, key: usize) {
+        if !self.memo.active {
+            self.memo_start();
+        }
+        let i = self.locs.len() as u64;
+        self.locs.push(loc);
+        let m = &mut self.memo;
+        let src = match m.state.get(key).copied() {
+            Some(Known::Done(o, n)) => {
+                let a = m.side.len() as u32;
+                m.side.extend_from_slice(value);
+                Src::Memo { hits: (o, n), bytes: (a, m.side.len() as u32), ctx }
+            }
+            Some(Known::Pending(s)) => Src::Scan(s),
+            st => {
+                let s = self.batch.segs.len() as u32;
+                self.batch.push(value, i, ctx);
+                m.scan_key.push(if st.is_some() { key as u32 } else { u32::MAX });
+                if st.is_some() {
+                    m.state[key] = Known::Pending(s);
+                }
+                Src::Scan(s)
+            }
+        };
+        m.order.push(src);
+        if self.batch.size() + m.side.len() >= BATCH_BYTES {
+            self.flush();
+        }
+    }
+
+    /// Whether values may be pushed with keys (see [`Memo`]).
+    pub(crate) fn can_key(&self) -> bool {
+        self.scanner.keywords_stay_in_values()
+    }
+
+    /// A cell of a delimited file: keyed by its column and bytes while that pays.
+    #[inline]
+    fn push_cell(&mut self, col: usize, value: &[u8], loc: Loc, ctx: u32) {
+        if value.len() <= CELL_KEY_MAX {
+            if let Some(k) = self.cell_key(col, value) {
+                self.push_keyed(value, loc, ctx, k);
+                return;
+            }
+        }
+        self.push(value, loc, ctx);
+    }
+
+    #[inline(never)]
+    fn cell_key(&mut self, col: usize, value: &[u8]) -> Option<usize> {
+        let ck = &mut self.cells;
+        if ck.cols.len() <= col {
+            if col >= 1024 || ck.disabled {
+                return None;
+            }
+            ck.cols.resize_with(col + 1, ColKeys::default);
+        }
+        let c = &mut ck.cols[col];
+        if c.off {
+            return None;
+        }
+        c.lookups += 1;
+        if let Some(&(_, k)) = c.map.iter().find(|(v, _)| **v == *value) {
+            c.found += 1;
+            return Some(k as usize);
+        }
+        if c.lookups >= CELL_TRIAL && c.found.saturating_mul(8) < c.lookups {
+            c.off = true;
+            c.map = Default::default();
+            return None;
+        }
+        if c.map.len() >= CELL_VALUES || ck.keys >= CELL_KEYS || ck.bytes + value.len() > CELL_KEY_BYTES {
+            return None;
+        }
+        let k = ck.keys;
+        ck.keys += 1;
+        ck.bytes += value.len();
+        c.map.push((value.into(), k));
+        self.memo.state.push(Known::Unknown);
+        Some(k as usize)
+    }
+
+    /// Forgets every key and makes room for keys `0..n`.
+    pub(crate) fn memo_reset(&mut self, n: usize) {
+        if self.memo.active {
+            self.flush();
+        }
+        self.memo.state.clear();
+        self.memo.state.resize(n, Known::Unknown);
+        self.memo.hits.clear();
+    }
+
+    /// From now on, the batch holds the values to scan only (every value so far is one).
+    fn memo_start(&mut self) {
+        let m = &mut self.memo;
+        m.active = true;
+        let n = self.batch.segs.len() as u32;
+        m.scan_key.extend((0..n).map(|_| u32::MAX));
+        m.order.extend((0..n).map(Src::Scan));
+    }
+
+    /// Scans the batch, gives every value pushed its detections (in push order, as a scan
+    /// of all of them would) and turns the batch into the values in push order.
+    fn scan_memo(&mut self) {
+        let m = &mut self.memo;
+        m.scan_hits.clear();
+        self.scanner.scan(self.cache, &self.batch, &mut m.scan_hits);
+        m.scan_at.clear();
+        m.scan_at.resize(self.batch.segs.len() + 1, 0);
+        for h in &m.scan_hits {
+            m.scan_at[h.seg + 1] += 1;
+        }
+        for i in 1..m.scan_at.len() {
+            m.scan_at[i] += m.scan_at[i - 1];
+        }
+        for (s, &k) in m.scan_key.iter().enumerate() {
+            if let Some(st) = m.state.get_mut(k as usize) {
+                let (a, b) = (m.scan_at[s] as usize, m.scan_at[s + 1] as usize);
+                *st = Known::Done(m.hits.len() as u32, (b - a) as u32);
+                m.hits.extend_from_slice(&m.scan_hits[a..b]);
+            }
+        }
+        let base = self.batch.buf.len();
+        self.batch.buf.extend_from_slice(&m.side);
+        m.segs.clear();
+        for (i, src) in m.order.iter().enumerate() {
+            let (part, seg) = match *src {
+                Src::Scan(s) => {
+                    let g = self.batch.segs[s as usize];
+                    (&m.scan_hits[m.scan_at[s as usize] as usize..m.scan_at[s as usize + 1] as usize], Seg { loc: i as u64, ..g })
+                }
+                Src::Memo { hits: (o, n), bytes: (a, b), ctx } => (&m.hits[o as usize..(o + n) as usize], Seg { start: base + a as usize, end: base + b as usize, loc: i as u64, ctx }),
+            };
+            m.segs.push(seg);
+            self.hits.extend(part.iter().map(|h| Hit { seg: i, ..*h }));
+        }
+        std::mem::swap(&mut self.batch.segs, &mut m.segs);
     }
 
     /// Whole lines from the start of `block` (each ending in `\n` with no `\r` before it, at
@@ -255,11 +494,20 @@ impl<S: Sink> Driver<'_, S> {
     }
 
     fn flush(&mut self) {
-        if self.batch.is_empty() {
+        if self.batch.is_empty() && self.memo.order.is_empty() {
             return;
         }
         self.hits.clear();
-        self.scanner.scan(self.cache, &self.batch, &mut self.hits);
+        if self.memo.active {
+            self.scan_memo();
+            let m = &mut self.memo;
+            m.active = false;
+            m.scan_key.clear();
+            m.order.clear();
+            m.side.clear();
+        } else {
+            self.scanner.scan(self.cache, &self.batch, &mut self.hits);
+        }
         self.sink.batch(&self.batch, &self.locs, &self.hits, &self.header);
         self.batch.clear();
         self.locs.clear();
@@ -267,12 +515,19 @@ impl<S: Sink> Driver<'_, S> {
         self.path_ctx.clear();
     }
 
+    #[inline]
     pub(crate) fn column_ctx(&mut self, col: usize) -> u32 {
         if self.header_ctx.is_empty() {
-            let h = self.header.clone();
-            self.header_ctx = h.iter().map(|c| self.batch.context(c)).collect();
+            self.header_contexts();
         }
         self.header_ctx.get(col).copied().unwrap_or(u32::MAX)
+    }
+
+    /// The batch's contexts for the column names.
+    #[inline(never)]
+    fn header_contexts(&mut self) {
+        let h = self.header.clone();
+        self.header_ctx = h.iter().map(|c| self.batch.context(c)).collect();
     }
 
     fn path_ctx(&mut self, path: &str) -> u32 {
@@ -334,7 +589,7 @@ pub fn scan_opened<S: Sink>(scanner: &Scanner, cache: &mut Cache, opened: Opened
     batch.clear();
     locs.clear();
     hits.clear();
-    let mut d = Driver { scanner, cache, batch, locs, hits, sink, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default() };
+    let mut d = Driver { scanner, cache, batch, locs, hits, sink, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), memo: Memo::default(), cells: CellKeys { disabled: !scanner.keywords_stay_in_values(), ..CellKeys::default() } };
     let mut notes = Vec::new();
     let mut reader = opened.reader;
     let mut bytes = 0u64;
@@ -559,7 +814,7 @@ fn scan_delimited<S: Sink>(d: &mut Driver<'_, S>, mut reader: Box<dyn BufRead>, 
                 continue;
             }
             let c = d.column_ctx(ci);
-            d.push(cell, Loc::Cell { row, column: ci as u64 + 1 }, c);
+            d.push_cell(ci, cell, Loc::Cell { row, column: ci as u64 + 1 }, c);
         }
     }
     done + rdr.get_ref().n.saturating_sub(u64::from(handed))
@@ -582,7 +837,7 @@ fn delimited_row<S: Sink>(d: &mut Driver<'_, S>, line: &[u8], delim: u8, row: &m
         let cell = &line[at..end];
         if !cell.is_empty() {
             let c = d.column_ctx(ci);
-            d.push(cell, Loc::Cell { row: *row, column: ci as u64 + 1 }, c);
+            d.push_cell(ci, cell, Loc::Cell { row: *row, column: ci as u64 + 1 }, c);
         }
         if end == line.len() {
             return;
@@ -714,7 +969,7 @@ mod tests {
         let mut seen = Seen::default();
         let mut notes = Vec::new();
         let bytes = {
-            let mut d = Driver { scanner: &scanner, cache: &mut cache, batch: Batch::new(), locs: Vec::new(), hits: Vec::new(), sink: &mut seen, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default() };
+            let mut d = Driver { scanner: &scanner, cache: &mut cache, batch: Batch::new(), locs: Vec::new(), hits: Vec::new(), sink: &mut seen, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), memo: Memo::default(), cells: CellKeys::default() };
             let reader: Box<dyn BufRead> = Box::new(BufReader::with_capacity(chunk, std::io::Cursor::new(data.to_vec())));
             let n = scan_delimited(&mut d, reader, delim, &mut notes, fast);
             d.flush();
@@ -814,6 +1069,221 @@ mod tests {
         fn delimited_fast_path_reads_what_csv_reads_prop(data in proptest::collection::vec(prop::sample::select(vec![b'a', b'1', b' ', b',', b'\t', b'"', b'\r', b'\n', b'\n', b',', 0xC3, 0xA9, 0xEF, 0xBB, 0xBF]), 0..80), chunk in 1usize..20, tab in any::<bool>()) {
             let d = if tab { b'\t' } else { b',' };
             prop_assert_eq!(read_delimited(&data, d, true, chunk), read_delimited(&data, d, false, chunk));
+        }
+    }
+
+    /// Every value pushed and every detection, by location.
+    #[derive(Default, Debug, PartialEq)]
+    struct All {
+        values: Vec<(Loc, Vec<u8>, Option<String>)>,
+        hits: Vec<(Loc, usize, usize, usize, crate::ident::Confidence)>,
+    }
+
+    impl Sink for All {
+        fn batch(&mut self, batch: &Batch, locs: &[Loc], hits: &[Hit], _header: &[String]) {
+            for (i, s) in batch.segs.iter().enumerate() {
+                self.values.push((locs[s.loc as usize].clone(), batch.value(i).to_vec(), batch.contexts.get(s.ctx as usize).cloned()));
+            }
+            for h in hits {
+                self.hits.push((locs[batch.segs[h.seg].loc as usize].clone(), h.ident, h.start, h.end, h.confidence));
+            }
+        }
+    }
+
+    fn managed() -> &'static Scanner {
+        static S: std::sync::OnceLock<Scanner> = std::sync::OnceLock::new();
+        S.get_or_init(|| Scanner::new(crate::Options { managed: true, ..crate::Options::default() }).unwrap())
+    }
+
+    fn driver<'a>(scanner: &'a Scanner, cache: &'a mut Cache, sink: &'a mut All) -> Driver<'a, All> {
+        Driver { scanner, cache, batch: Batch::new(), locs: Vec::new(), hits: Vec::new(), sink, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), memo: Memo::default(), cells: CellKeys::default() }
+    }
+
+    const POOL: &[&[u8]] = &[b"123-45-6789", b"ssn 078-05-1120", b"Jane Roe", b"jane.roe@example.com", b"4111 1111 1111 1111", b"card 4111111111111111 and 5555555555554444", b"(415) 555-0134", b"account 12345678", b"", b"plain words", b"AKIAIOSFODNN7EXAMPLE", b"GB82 WEST 1234 5698 7654 32", b"\xff\xfe not utf-8", b"10.1.2.3", b"1 Main St, Springfield, IL 62701"];
+
+    /// Values pushed with keys (a value per key) give the detections the same values pushed
+    /// plainly give, across batches (more than [`BATCH_BYTES`] of values).
+    #[test]
+    fn keyed_values_get_the_detections_of_a_scan() {
+        let scanner = managed();
+        let run = |keyed: bool| {
+            let mut cache = scanner.cache();
+            let mut all = All::default();
+            {
+                let mut d = driver(scanner, &mut cache, &mut all);
+                d.set_header(vec!["comment".into(), "ssn".into()]);
+                let mut n = 0usize;
+                let mut row = 1u64;
+                d.memo_reset(POOL.len() * 2);
+                while n < 3 * BATCH_BYTES {
+                    row += 1;
+                    let k = (row as usize * 7 + row as usize / 3) % (POOL.len() * 2);
+                    let col = k % 2;
+                    let v = POOL[k / 2];
+                    n += v.len() + 1;
+                    let ctx = d.column_ctx(col);
+                    let loc = Loc::Cell { row, column: col as u64 + 1 };
+                    if keyed && !row.is_multiple_of(5) {
+                        d.push_keyed(v, loc, ctx, k);
+                    } else {
+                        d.push(v, loc, ctx);
+                    }
+                }
+                d.flush();
+            }
+            all
+        };
+        let (a, b) = (run(false), run(true));
+        assert!(a.hits.len() > 1000);
+        assert!(a == b);
+    }
+
+    /// A row of the test Parquet files: column a (pool index or null), b, and c's list elements.
+    type Row = (Option<usize>, usize, Vec<Option<usize>>);
+
+    /// Writes a Parquet file of `rows` (a: optional string, b: required unannotated bytes,
+    /// c: a list of strings) and returns its path.
+    fn write_parquet(name: &str, rows: &[Row], v2: bool, dict: bool, dict_limit: usize, page_rows: usize, snappy: bool) -> std::path::PathBuf {
+        use ::parquet::data_type::{ByteArray, ByteArrayType};
+        use ::parquet::file::properties::{WriterProperties, WriterVersion};
+        use ::parquet::file::writer::SerializedFileWriter;
+        let schema = std::sync::Arc::new(::parquet::schema::parser::parse_message_type("message m { optional binary a (STRING); required binary b; optional group c (LIST) { repeated group list { optional binary element (STRING); } } }").unwrap());
+        let props = WriterProperties::builder()
+            .set_writer_version(if v2 { WriterVersion::PARQUET_2_0 } else { WriterVersion::PARQUET_1_0 })
+            .set_dictionary_enabled(dict)
+            .set_dictionary_page_size_limit(dict_limit)
+            .set_data_page_row_count_limit(page_rows)
+            .set_write_batch_size(page_rows.max(1))
+            .set_compression(if snappy { ::parquet::basic::Compression::SNAPPY } else { ::parquet::basic::Compression::UNCOMPRESSED })
+            .build();
+        let dir = std::env::temp_dir().join(format!("mlguard-pii-read-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        let mut w = SerializedFileWriter::new(std::fs::File::create(&path).unwrap(), schema, std::sync::Arc::new(props)).unwrap();
+        let ba = |i: usize| ByteArray::from(POOL[i % POOL.len()].to_vec());
+        for half in rows.chunks(rows.len().div_ceil(2).max(1)) {
+            let mut rg = w.next_row_group().unwrap();
+            let av: Vec<ByteArray> = half.iter().filter_map(|r| r.0.map(ba)).collect();
+            let ad: Vec<i16> = half.iter().map(|r| i16::from(r.0.is_some())).collect();
+            let mut c = rg.next_column().unwrap().unwrap();
+            c.typed::<ByteArrayType>().write_batch(&av, Some(&ad), None).unwrap();
+            c.close().unwrap();
+            let bv: Vec<ByteArray> = half.iter().map(|r| ba(r.1)).collect();
+            let mut c = rg.next_column().unwrap().unwrap();
+            c.typed::<ByteArrayType>().write_batch(&bv, None, None).unwrap();
+            c.close().unwrap();
+            let (mut cv, mut cd, mut cr) = (Vec::new(), Vec::new(), Vec::new());
+            for r in half {
+                if r.2.is_empty() {
+                    cd.push(1);
+                    cr.push(0);
+                }
+                for (i, e) in r.2.iter().enumerate() {
+                    cr.push(i16::from(i > 0));
+                    match e {
+                        Some(x) => {
+                            cv.push(ba(*x));
+                            cd.push(3);
+                        }
+                        None => cd.push(2),
+                    }
+                }
+            }
+            let mut c = rg.next_column().unwrap().unwrap();
+            c.typed::<ByteArrayType>().write_batch(&cv, Some(&cd), Some(&cr)).unwrap();
+            c.close().unwrap();
+            rg.close().unwrap();
+        }
+        w.close().unwrap();
+        path
+    }
+
+    fn parquet_both(path: &std::path::Path) -> (All, All) {
+        let scanner = managed();
+        let run = |fast: bool| {
+            let mut cache = scanner.cache();
+            let mut all = All::default();
+            {
+                let mut d = driver(scanner, &mut cache, &mut all);
+                crate::parquet::scan_with(&mut d, std::fs::File::open(path).unwrap(), fast).unwrap();
+                d.flush();
+            }
+            all
+        };
+        (run(true), run(false))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        /// Text columns read page by page (dictionary values scanned once per distinct
+        /// value) push the values and give the detections the column readers give.
+        #[test]
+        fn parquet_pages_read_what_column_readers_read(
+            rows in proptest::collection::vec((proptest::option::of(0usize..40), 0usize..40, proptest::collection::vec(proptest::option::of(0usize..40), 0..4)), 0..120),
+            v2 in any::<bool>(), dict in any::<bool>(), dict_limit in 16usize..400, page_rows in 1usize..40, snappy in any::<bool>(), distinct in 1usize..40,
+        ) {
+            let rows: Vec<_> = rows.into_iter().map(|(a, b, c)| (a.map(|x| x % distinct), b % distinct, c.into_iter().map(|e| e.map(|x| x % distinct)).collect())).collect();
+            let path = write_parquet("prop.parquet", &rows, v2, dict, dict_limit, page_rows, snappy);
+            let (fast, slow) = parquet_both(&path);
+            prop_assert_eq!(fast, slow);
+        }
+    }
+
+    #[test]
+    fn parquet_pages_read_what_column_readers_read_large() {
+        let rows: Vec<_> = (0..20_000usize).map(|r| (Some(r % 13), r % 7, vec![Some(r % 11), None, Some(r % 3)])).collect();
+        for (v2, dict) in [(false, true), (true, true), (false, false)] {
+            let path = write_parquet("large.parquet", &rows, v2, dict, 1 << 20, 20_000, true);
+            let (fast, slow) = parquet_both(&path);
+            assert!(fast.hits.len() > 10_000);
+            assert!(fast == slow, "{v2} {dict}");
+        }
+    }
+
+    /// Reads `data` as a delimited file with cells keyed by column and bytes (`keyed`) or not.
+    fn delimited_hits(data: &[u8], keyed: bool) -> All {
+        let scanner = managed();
+        let mut cache = scanner.cache();
+        let mut all = All::default();
+        {
+            let mut d = driver(scanner, &mut cache, &mut all);
+            d.cells.disabled = !keyed;
+            let reader: Box<dyn BufRead> = Box::new(BufReader::with_capacity(1 << 16, std::io::Cursor::new(data.to_vec())));
+            let mut notes = Vec::new();
+            scan_delimited(&mut d, reader, b',', &mut notes, true);
+            d.flush();
+        }
+        all
+    }
+
+    /// A delimited file whose cells repeat (some columns), also across batches, and whose
+    /// other cells do not: keyed cells get the detections of a plain scan.
+    #[test]
+    fn keyed_cells_get_the_detections_of_a_scan() {
+        let mut data = b"comment,name,ssn,id,email\n".to_vec();
+        let mut r = 0usize;
+        while data.len() < 3 * BATCH_BYTES {
+            r += 1;
+            let pick = |i: usize| String::from_utf8_lossy(POOL[i % POOL.len()]).replace(',', " ");
+            let line = format!("{},{},{},{r} {},{}\n", pick(r * 7 / 3), pick(r % 3), pick(r), pick(r * 5), if r.is_multiple_of(9) { "\"quoted, cell\"".to_string() } else { pick(r / 2) });
+            data.extend_from_slice(line.as_bytes());
+        }
+        let (a, b) = (delimited_hits(&data, false), delimited_hits(&data, true));
+        assert!(a.hits.len() > 10_000);
+        assert!(a == b);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+        /// Small files, cells drawn from a few values: keyed and plain reads agree.
+        #[test]
+        fn keyed_cells_get_the_detections_of_a_scan_prop(cells in proptest::collection::vec((0usize..16, any::<bool>()), 0..400), width in 1usize..6) {
+            let mut data = b"name,ssn,comment,phone,x,y\n".to_vec();
+            for (i, (c, nl)) in cells.iter().enumerate() {
+                data.extend_from_slice(&String::from_utf8_lossy(POOL[c % POOL.len()]).replace(',', " ").into_bytes());
+                data.push(if *nl || (i + 1) % width == 0 { b'\n' } else { b',' });
+            }
+            prop_assert_eq!(delimited_hits(&data, false), delimited_hits(&data, true));
         }
     }
 }
