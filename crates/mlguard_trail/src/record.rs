@@ -343,17 +343,27 @@ impl Parser<'_> {
         // with the earlier names (so a repeated name is always found, with few comparisons).
         let mut names: u128 = 0;
         loop {
-            self.ws();
+            // Compact JSON (no whitespace between tokens) is the common case: each `ws` is
+            // called only when the next byte is not the expected one.
             if self.peek()? != b'"' {
-                return None;
+                self.ws();
+                if self.peek()? != b'"' {
+                    return None;
+                }
             }
             let key = self.string()?;
-            self.ws();
             if self.peek()? != b':' {
-                return None;
+                self.ws();
+                if self.peek()? != b':' {
+                    return None;
+                }
             }
             self.i += 1;
-            self.ws();
+            let mut next = self.peek()?;
+            if matches!(next, b' ' | b'\t' | b'\n' | b'\r') {
+                self.ws();
+                next = self.peek()?;
+            }
             let bit = 1u128 << name_bucket(self.text(key));
             if names & bit != 0 && !self.dup {
                 let me = self.nodes.len();
@@ -368,7 +378,7 @@ impl Parser<'_> {
                 }
             }
             names |= bit;
-            if self.peek()? == b'"' {
+            if next == b'"' {
                 // The common member, a string, without a call to `value`.
                 let at = self.nodes.len() as u32;
                 let val = self.string()?;
@@ -376,8 +386,12 @@ impl Parser<'_> {
             } else {
                 self.value(key, depth + 1)?;
             }
-            self.ws();
-            match self.peek()? {
+            let mut next = self.peek()?;
+            if matches!(next, b' ' | b'\t' | b'\n' | b'\r') {
+                self.ws();
+                next = self.peek()?;
+            }
+            match next {
                 b',' => self.i += 1,
                 b'}' => {
                     self.i += 1;
@@ -397,10 +411,16 @@ impl Parser<'_> {
             return Some(());
         }
         loop {
-            self.ws();
+            if matches!(self.peek()?, b' ' | b'\t' | b'\n' | b'\r') {
+                self.ws();
+            }
             self.value(Span::default(), depth + 1)?;
-            self.ws();
-            match self.peek()? {
+            let mut next = self.peek()?;
+            if matches!(next, b' ' | b'\t' | b'\n' | b'\r') {
+                self.ws();
+                next = self.peek()?;
+            }
+            match next {
                 b',' => self.i += 1,
                 b']' => {
                     self.i += 1;
