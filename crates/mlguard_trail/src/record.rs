@@ -122,12 +122,15 @@ struct Parser<'a> {
     esc: String,
     /// A member name repeated within one object.
     dup: bool,
+    /// Newlines skipped (all of them: within a string one is an error).
+    lines: usize,
 }
 
 impl Parser<'_> {
     #[inline]
     fn ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.get(self.i) {
+        while let Some(&c @ (b' ' | b'\t' | b'\n' | b'\r')) = self.b.get(self.i) {
+            self.lines += usize::from(c == b'\n');
             self.i += 1;
         }
     }
@@ -499,23 +502,24 @@ pub struct Scratch {
 }
 
 /// Parses the object at the start of `text` (after whitespace) into `nodes`; returns where it
-/// ends and the unescaped side buffer. `None` when `serde_json` must decide (or, for a prefix,
-/// when the object does not end within `text`). UTF-8 is not checked here.
-fn parse_object(text: &[u8], nodes: &mut Vec<Node>) -> Option<(usize, String)> {
+/// ends, the unescaped side buffer and how many newlines the object's text holds. `None` when
+/// `serde_json` must decide (or, for a prefix, when the object does not end within `text`).
+/// UTF-8 is not checked here.
+fn parse_object(text: &[u8], nodes: &mut Vec<Node>) -> Option<(usize, String, usize)> {
     if text.len() >= (ESC as usize) {
         return None;
     }
     nodes.clear();
-    let mut p = Parser { b: text, i: 0, nodes: std::mem::take(nodes), esc: String::new(), dup: false };
+    let mut p = Parser { b: text, i: 0, nodes: std::mem::take(nodes), esc: String::new(), dup: false, lines: 0 };
     p.ws();
     let ok = p.peek() == Some(b'{') && p.value(Span::default(), 0).is_some() && !p.dup;
     *nodes = p.nodes;
-    ok.then_some((p.i, p.esc))
+    ok.then_some((p.i, p.esc, p.lines))
 }
 
 /// Parses an object record; `None` when `serde_json` must decide.
 fn fast_parse(text: &str, scratch: &mut Scratch) -> Option<(Vec<Node>, String)> {
-    let (end, esc) = parse_object(text.as_bytes(), &mut scratch.nodes)?;
+    let (end, esc, _) = parse_object(text.as_bytes(), &mut scratch.nodes)?;
     let rest = text.as_bytes().get(end..)?;
     if !rest.iter().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
         return None;
@@ -563,9 +567,16 @@ impl Record {
     /// `None` when the record does not end within `buf`, or is anything the fast parser does not
     /// take (the caller then finds its end and parses it with [`Record::parse_with`]).
     pub fn parse_prefix(buf: &[u8], scratch: &mut Scratch) -> Option<(Record, usize)> {
-        let (end, esc) = parse_object(buf, &mut scratch.nodes)?;
+        Record::parse_prefix_lines(buf, scratch).map(|(r, n, _)| (r, n))
+    }
+
+    /// [`Record::parse_prefix`], also returning how many newlines the record's text holds
+    /// (counted by the parser as it skips whitespace, so the caller need not scan the text
+    /// again for them).
+    pub fn parse_prefix_lines(buf: &[u8], scratch: &mut Scratch) -> Option<(Record, usize, usize)> {
+        let (end, esc, lines) = parse_object(buf, &mut scratch.nodes)?;
         let text = std::str::from_utf8(buf.get(..end)?).ok()?;
-        Some((Record::build(text.to_string(), scratch.nodes.clone(), esc), end))
+        Some((Record::build(text.to_string(), scratch.nodes.clone(), esc), end, lines))
     }
 
     fn build(text: String, nodes: Vec<Node>, esc: String) -> Record {
@@ -1314,6 +1325,15 @@ mod tests {
         }
         assert_eq!(path_class(b"userIdentity.sessionContext.sessionIssuer.type"), (true, false));
         assert_eq!(path_class(b"a.b[0]"), (true, true));
+    }
+
+    #[test]
+    fn the_parser_counts_the_newlines_of_a_record() {
+        for text in ["{}", "{\n}", "\n {\"a\" :\r\n [1 ,\n2\n] , \"b\":\"x\\ny\"\n}\n\n{", "{\"a\":{\"b\":[\n\n]}}"] {
+            let (r, end, lines) = Record::parse_prefix_lines(text.as_bytes(), &mut Scratch::default()).unwrap();
+            assert_eq!(lines, text.as_bytes()[..end].iter().filter(|&&c| c == b'\n').count(), "{text:?}");
+            assert_eq!(r.text(), &text.as_bytes()[..end]);
+        }
     }
 
     #[test]
