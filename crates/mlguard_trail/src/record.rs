@@ -1226,13 +1226,30 @@ pub fn parse_time(s: &str) -> Option<i64> {
     if b.len() < 19 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') || b.get(13) != Some(&b':') {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> { s.get(r)?.parse::<i64>().ok() };
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let (y, mo, d, h, mi, se) = match time_digits(b) {
+        Some(t) => t,
+        None => {
+            // Anything but plain digits (a sign, which `parse` accepts) as `parse` reads it.
+            let num = |r: std::ops::Range<usize>| -> Option<i64> { s.get(r)?.parse::<i64>().ok() };
+            (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?)
+        }
+    };
     if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
         return None;
     }
     Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se)
+}
+
+/// The six fields of `YYYY-MM-DDTHH:MM:SS` when all of them are plain ASCII digits.
+#[inline]
+fn time_digits(b: &[u8]) -> Option<(i64, i64, i64, i64, i64, i64)> {
+    let t = b.first_chunk::<19>()?;
+    let dig = |i: usize| -> Option<i64> {
+        let c = *t.get(i)?;
+        c.is_ascii_digit().then_some(i64::from(c.wrapping_sub(b'0')))
+    };
+    let two = |i: usize| -> Option<i64> { Some(dig(i)? * 10 + dig(i + 1)?) };
+    Some((two(0)? * 100 + two(2)?, two(5)?, two(8)?, two(11)?, two(14)?, two(17)?))
 }
 
 pub use mlguard_iam::days_from_civil;
@@ -1334,6 +1351,47 @@ mod tests {
             assert_eq!(lines, text.as_bytes()[..end].iter().filter(|&&c| c == b'\n').count(), "{text:?}");
             assert_eq!(r.text(), &text.as_bytes()[..end]);
         }
+    }
+
+    #[test]
+    fn time_reads_signs_as_parse_does() {
+        let old = |s: &str| -> Option<(i64, i64, i64, i64, i64, i64)> {
+            let num = |r: std::ops::Range<usize>| -> Option<i64> { s.get(r)?.parse::<i64>().ok() };
+            Some((num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?))
+        };
+        for s in ["2024-02-29T13:45:07Z", "2024-+2-29T13:45:07Z", "+024-02-29T13:45:07Z", "2024-02-29T13:45:-7Z", "2024-02-29T1a:45:07Z", "2024-02-29T13:45:0", "0000-00-00T00:00:00", "9999-99-99T99:99:99"] {
+            if let Some(t) = time_digits(s.as_bytes()) {
+                assert_eq!(Some(t), old(s), "{s}");
+            }
+        }
+        // The whole function against the one that read every field with `parse`.
+        let old_parse_time = |s: &str| -> Option<i64> {
+            let b = s.as_bytes();
+            if b.len() < 19 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') || b.get(13) != Some(&b':') {
+                return None;
+            }
+            let (y, mo, d, h, mi, se) = old(s)?;
+            if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+                return None;
+            }
+            Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se)
+        };
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20_000 {
+            let mut v = b"2024-02-29T13:45:07.123Z".to_vec();
+            for _ in 0..3 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let at = (x % 24) as usize;
+                v[at] = [b'+', b'-', b'0', b'9', b'5', b'1', b'a', b' ', 0xc3, b'3'][(x >> 8) as usize % 10];
+            }
+            if let Ok(s) = std::str::from_utf8(&v) {
+                assert_eq!(parse_time(s), old_parse_time(s), "{s}");
+            }
+        }
+        assert_eq!(parse_time("2024-+2-29T13:45:07Z"), parse_time("2024-02-29T13:45:07Z"));
+        assert_eq!(parse_time("2024-02-29T1a:45:07Z"), None);
     }
 
     #[test]
