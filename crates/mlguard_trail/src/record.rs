@@ -460,6 +460,19 @@ fn name_bucket(name: &[u8]) -> u32 {
     (h >> 57) as u32
 }
 
+/// Whether two names of the same length are equal: by overlapping word loads for names of four
+/// bytes or more (a comparison of slices is a `memcmp` call).
+#[inline]
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    if let (Some(x), Some(y), Some(xt), Some(yt)) = (a.first_chunk::<8>(), b.first_chunk::<8>(), a.last_chunk::<8>(), b.last_chunk::<8>()) {
+        return x == y && xt == yt && (a.len() <= 16 || a == b);
+    }
+    if let (Some(x), Some(y), Some(xt), Some(yt)) = (a.first_chunk::<4>(), b.first_chunk::<4>(), a.last_chunk::<4>(), b.last_chunk::<4>()) {
+        return a.len() == b.len() && u32::from_le_bytes(*x) == u32::from_le_bytes(*y) && u32::from_le_bytes(*xt) == u32::from_le_bytes(*yt);
+    }
+    a == b
+}
+
 /// The position of the first `"`, `\\` or control character (which ends, escapes or
 /// invalidates a JSON string), sixteen bytes (two words) a step: most strings of a record are
 /// short, where this beats a vectorised search that needs a second pass for control characters
@@ -697,7 +710,7 @@ impl Record {
         let mut i = obj + 1;
         while i < o.end {
             let n = self.nodes.get(i as usize)?;
-            if n.key.len as usize == key.len() && self.bytes(n.key) == key.as_bytes() {
+            if n.key.len as usize == key.len() && same_name(self.bytes(n.key), key.as_bytes()) {
                 return Some(i);
             }
             i = n.end;
@@ -1415,6 +1428,29 @@ mod tests {
                 assert_eq!(r.to_json(), v, "{text}");
                 let path: Vec<&str> = if text.starts_with("{\"o\"") { vec!["o", &name] } else { vec![&name] };
                 assert_eq!(r.value_at(&path), Some(serde_json::json!(3)), "{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn same_name_is_equality() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for len in 0..40 {
+            for _ in 0..300 {
+                let a: Vec<u8> = (0..len).map(|_| [b'a', b'b', 0x80][(next() % 3) as usize]).collect();
+                let mut b = a.clone();
+                let r = next();
+                if len > 0 && r % 2 == 0 {
+                    let at = (r >> 5) as usize % len;
+                    b[at] = [b'a', b'b', 0x80][(next() % 3) as usize];
+                }
+                assert_eq!(same_name(&a, &b), a == b, "{a:?} {b:?}");
             }
         }
     }
