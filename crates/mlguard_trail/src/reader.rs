@@ -427,8 +427,7 @@ impl RecordStream {
                     self.mode = Mode::Array { records, first: false };
                     if let Some(sc) = scratch.as_deref_mut() {
                         let buf = self.buf.get(self.pos..self.len).unwrap_or(&[]);
-                        if let Some((rec, n)) = Record::parse_prefix(buf, sc) {
-                            let lines = buf.get(..n).map(|b| memchr::memchr_iter(b'\n', b).count()).unwrap_or(0);
+                        if let Some((rec, n, lines)) = Record::parse_prefix_lines(buf, sc) {
                             self.line += lines as u64;
                             self.pos += n;
                             self.consumed += n as u64;
