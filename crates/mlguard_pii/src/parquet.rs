@@ -1,9 +1,14 @@
 //! Apache Parquet: scanning and redacting one column chunk at a time.
 //!
 //! A Parquet file is recognised by its `PAR1` magic (also inside gzip, which is unpacked to an
-//! unnamed temporary file first, since Parquet is read from its footer). Its leaf columns
-//! are read with the `parquet` crate's column readers, [`CHUNK_RECORDS`] records at a time,
-//! so memory holds one chunk of one column, never a row group or the file. Scanned leaves:
+//! unnamed temporary file first, since Parquet is read from its footer). Text column chunks
+//! are read page by page (the `parquet` crate's page reader, which decompresses; levels and
+//! dictionary indices decoded here, values read in place), and each distinct value of a
+//! dictionary page is scanned once, its detections repeated for every row that refers to it
+//! (exact: a value's detections depend only on its text and its column; see
+//! `Driver::push_keyed` in `read`). Other leaves are read with the crate's column readers,
+//! [`CHUNK_RECORDS`] records at a time. Memory holds one page or chunk of one column, never a
+//! row group or the file. Scanned leaves:
 //! strings (`STRING`, `ENUM`, `JSON`, and unannotated `BYTE_ARRAY` values that are UTF-8)
 //! and integers (`INT32`/`INT64` without a date, time, timestamp or decimal annotation,
 //! printed in decimal). Floating point, boolean, fixed-length, decimal, date and time
