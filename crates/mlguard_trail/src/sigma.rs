@@ -207,20 +207,26 @@ fn det_required(d: &Detection, field: &str, item: &ItemRule) -> Option<BTreeSet<
     }
 }
 
+/// A string value with no wildcards or placeholders, as its text; `None` for anything else.
+fn plain_text(v: &SigmaValue) -> Option<String> {
+    let SigmaValue::String(s) = v else { return None };
+    let mut text = String::new();
+    for p in &s.parts {
+        match p {
+            StringPart::Plain(t) => text.push_str(t),
+            StringPart::Special(_) => return None,
+        }
+    }
+    Some(text)
+}
+
 fn item_required(i: &DetectionItem, field: &str) -> Option<BTreeSet<String>> {
     if i.field.name.as_deref() != Some(field) || !i.field.modifiers.is_empty() || i.values.is_empty() {
         return None;
     }
     let mut out = BTreeSet::new();
     for v in &i.values {
-        let SigmaValue::String(s) = v else { return None };
-        let mut lit = String::new();
-        for p in &s.parts {
-            match p {
-                StringPart::Plain(t) => lit.push_str(t),
-                StringPart::Special(_) => return None,
-            }
-        }
+        let lit = plain_text(v)?;
         if !lit.is_ascii() {
             return None;
         }
@@ -237,14 +243,7 @@ fn item_re_literals(i: &DetectionItem, field: &str) -> Option<BTreeSet<String>> 
     }
     let mut out = BTreeSet::new();
     for v in &i.values {
-        let SigmaValue::String(s) = v else { return None };
-        let mut pattern = String::new();
-        for p in &s.parts {
-            match p {
-                StringPart::Plain(t) => pattern.push_str(t),
-                StringPart::Special(_) => return None,
-            }
-        }
+        let pattern = plain_text(v)?;
         out.insert(re_literal(&pattern)?.to_string());
     }
     Some(out)
