@@ -213,7 +213,7 @@ fn scan_inner<S: Sink>(d: &mut Driver<'_, S>, file: File, fast: bool) -> Result<
             if let Leaf::Text { checked } = lf {
                 if fast && fast_chunk(rg.metadata().column(j).encodings()) {
                     let values = rg.metadata().column(j).num_values().max(0) as u64;
-                    scan_text_chunk(d, rg.get_column_page_reader(j).map_err(err)?, j, checked, max_def, max_rep, row_base, values)?;
+                    scan_text_chunk(d, rg.get_column_page_reader(j).map_err(err)?, j, checked, max_def, max_rep, row_base, values).map_err(|e| format!("{e} (row group {}, column `{}`)", g + 1, c.path().string()))?;
                     continue;
                 }
             }
@@ -318,8 +318,8 @@ impl<'a> Hybrid<'a> {
             self.packed_at = self.pos;
             self.pos = self.pos.checked_add(bytes)?;
             if self.width == 0 {
-                // Every value is 0: an RLE run in effect.
-                self.rle = groups * 8;
+                // Every value is 0: an RLE run in effect (a count past u64 is damage).
+                self.rle = groups.checked_mul(8)?;
                 self.rle_val = 0;
             } else if self.pos > self.data.len() {
                 return None;
@@ -687,4 +687,37 @@ fn write_chunk(cw: &mut ColumnWriter<'_>, chunk: &mut Chunk, lf: Leaf, at: &[Opt
         _ => return Err("Parquet column writer of another type".into()),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod hybrid_tests {
+    use super::Hybrid;
+    use proptest::prelude::*;
+
+    #[test]
+    fn runs_decode_and_damage_ends_without_panic() {
+        // RLE run of 3 x 5 (width 3), then one bit-packed group of 8 values 0..8 (width 3).
+        let data = [3 << 1, 5, 1 << 1 | 1, 0b1000_1000, 0b1100_0110, 0b1111_1010];
+        let mut h = Hybrid::new(&data, 3);
+        let got: Vec<u32> = std::iter::from_fn(|| h.next()).collect();
+        assert_eq!(got, [5, 5, 5, 0, 1, 2, 3, 4, 5, 6, 7]);
+        // Width 0 with a bit-packed run count whose value count passes u64: damage, not a panic.
+        let mut huge = vec![0xff; 9];
+        huge.push(0x01);
+        assert_eq!(Hybrid::new(&huge, 0).next(), None);
+        // A bit-packed run longer than the data.
+        assert_eq!(Hybrid::new(&[5 << 1 | 1, 0xff], 8).next(), None);
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_and_width_decode_without_panic(data in proptest::collection::vec(any::<u8>(), 0..64), width in 0u32..=32) {
+            let mut h = Hybrid::new(&data, width);
+            let mut n = 0;
+            while n < 10_000 && h.next().is_some() {
+                n += 1;
+            }
+            prop_assert!(n <= 10_000);
+        }
+    }
 }
