@@ -505,16 +505,17 @@ pub(crate) fn string_stop(b: &[u8]) -> Option<usize> {
 
 /// The high bit of each byte of an eight-byte `word` (little-endian) that is a `"`, a `\\` or
 /// below 0x20, and possibly of bytes after the first such byte: a byte is flagged when it is
-/// zero after the xor (a quote or a backslash) or below 0x20; the lowest flag is exact (borrows
-/// only ever flag bytes above a true match).
+/// zero after the xor with `\\` or below 0x21 after the xor with 0x02 (which swaps control
+/// characters among themselves and takes `"`, 0x22, to 0x20, so one test finds both); the
+/// lowest flag is exact (borrows only ever flag bytes above a true match).
 #[inline(always)]
 fn stop_mask(word: &[u8; 8]) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let x = u64::from_le_bytes(*word);
-    let q = x ^ (ONES * u64::from(b'"'));
+    let q = x ^ (ONES * 0x02);
     let e = x ^ (ONES * u64::from(b'\\'));
-    ((q.wrapping_sub(ONES) & !q) | (e.wrapping_sub(ONES) & !e) | (x.wrapping_sub(ONES * 0x20) & !x)) & HIGH
+    ((q.wrapping_sub(ONES * 0x21) & !q) | (e.wrapping_sub(ONES) & !e)) & HIGH
 }
 
 /// Buffers a caller keeps across records so parsing one does not allocate them anew.
@@ -1478,7 +1479,7 @@ mod tests {
                         x ^= x << 13;
                         x ^= x >> 7;
                         x ^= x << 17;
-                        [b'a', b'"', b'\\', 0x1f, 0x20, 0x00, 0x7f, 0x80, 0xff, 0x21, 0x5b, 0x5d, b'\n'][(x % 13) as usize]
+                        [b'a', b'"', b'\\', 0x1f, 0x20, 0x00, 0x7f, 0x80, 0xff, 0x21, 0x5b, 0x5d, b'\n', 0x02, 0x23, 0xa2, 0xdc][(x % 17) as usize]
                     })
                     .collect();
                 assert_eq!(string_stop(&b), naive(&b), "{b:?}");
@@ -1519,6 +1520,75 @@ mod tests {
         let t = r#"{"a.b":"flat","a":{"b":"nested","c":[{"d":1},{"d":"x"},{"e":null}],"n":-0,"f":1.5e3,"big":18446744073709551615,"neg":-12},"s":"q\"\u00e9\ud83d\ude00\n","arr":[[1,2],[3]],"t":true,"o":{"z":1,"y":{"k":"v"}},"w\\[x]":"br"}"#;
         let paths = ["a.b", "a", "a.c", "a.c.d", "a.c.e", "a.c[0].d", "a.c[-1]", "a.c[5]", "a.n", "a.f", "a.big", "a.neg", "s", "arr", "arr[0]", "arr[0][1]", "t", "o", "o.y.k", "missing", "missing.x", ".a", "[0]", "a.c.d.x", "w\\[x]", "w[x]", "a.c[x]"];
         same_as_json_event(t, &paths);
+    }
+
+    /// The index as a `serde_json::Value` (what the accessors read), to compare with
+    /// `serde_json`'s own parse.
+    fn index_value(r: &Record, i: u32) -> Value {
+        let n = r.nodes[i as usize];
+        match n.kind {
+            Kind::Null => Value::Null,
+            Kind::True => Value::Bool(true),
+            Kind::False => Value::Bool(false),
+            Kind::Num => serde_json::from_slice(r.bytes(n.val)).unwrap(),
+            Kind::Str => Value::String(r.str_of(n.val).to_string()),
+            Kind::Arr => Value::Array(r.children(i).map(|c| index_value(r, c)).collect()),
+            Kind::Obj => Value::Object(r.children(i).map(|c| (r.str_of(r.nodes[c as usize].key).to_string(), index_value(r, c))).collect()),
+        }
+    }
+
+    /// Record text from a few pieces: names that repeat, escapes, non-ASCII, numbers, nesting
+    /// and whitespace, so that most cases are valid JSON and some are near misses.
+    fn json_piece() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let leaf = prop::sample::select(vec![
+            "\"a\"", "\"eventName\"", "\"\\u00e9x\\n\"", "\"\u{e9}\u{1f600}\"", "\"abcdefghijklmnopq\"", "\"x\\\"y\"", "\"\"", "1", "-0", "1.5e3", "0.25", "-12", "true", "false", "null", "[]", "{}", "\"\\ud83d\\ude00\"",
+        ])
+        .prop_map(str::to_string);
+        leaf.prop_recursive(4, 40, 6, |inner| {
+            let names = prop::sample::select(vec!["a", "b", "eventName", "userIdentity", "type", "arn", "a.b", "k\\\"", "sessionContext", "abcdefghijklmnopqrstu", "abcdefghijklmnopqrstv", ""]);
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..5).prop_map(|v| format!("[{}]", v.join(","))),
+                prop::collection::vec((names, inner, prop::sample::select(vec!["", " ", "\n", "\t "])), 0..8)
+                    .prop_map(|v| format!("{{{}}}", v.into_iter().map(|(k, x, w)| format!("{w}\"{k}\"{w}:{w}{x}{w}")).collect::<Vec<_>>().join(","))),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+        /// Whatever the fast parser takes, it indexes as `serde_json` reads it; whatever it
+        /// does not, `serde_json` decides (same verdict, same message); a byte mutation or a
+        /// cut makes near misses.
+        #[test]
+        fn the_index_is_what_serde_json_reads(text in json_piece(), edit in proptest::option::of((0usize..4096, proptest::prelude::any::<u8>())), cut in proptest::option::of(0usize..4096)) {
+            let mut b = format!("{{\"r\":{text}}}").into_bytes();
+            if let Some((at, c)) = edit {
+                let n = b.len();
+                b[at % n] = c;
+            }
+            if let Some(cut) = cut {
+                b.truncate(cut % (b.len() + 1));
+            }
+            let theirs = serde_json::from_slice::<Value>(&b);
+            match (Record::parse(b.clone()), &theirs) {
+                (Ok(r), Ok(v)) => {
+                    proptest::prop_assert_eq!(&index_value(&r, 0), v);
+                    proptest::prop_assert_eq!(&r.to_json(), v);
+                }
+                (Err(RecordError::NotObject), Ok(v)) => proptest::prop_assert!(!v.is_object()),
+                (Err(RecordError::Malformed(m)), Err(e)) => proptest::prop_assert_eq!(m, e.to_string()),
+                (ours, _) => proptest::prop_assert!(false, "{:?} vs {:?}", ours.map(|r| r.to_json()), theirs),
+            }
+            // In a reader's buffer, followed by more text: taken only when serde_json takes it.
+            let mut buf = b.clone();
+            buf.extend_from_slice(b" {\"next\":1}");
+            if let Some((r, end, lines)) = Record::parse_prefix_lines(&buf, &mut Scratch::default()) {
+                let v: Value = serde_json::from_slice(&buf[..end]).unwrap();
+                proptest::prop_assert_eq!(&index_value(&r, 0), &v);
+                proptest::prop_assert_eq!(lines, buf[..end].iter().filter(|&&c| c == b'\n').count());
+            }
+        }
     }
 
     #[test]
