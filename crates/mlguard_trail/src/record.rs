@@ -677,9 +677,16 @@ impl Record {
         r
     }
 
+    /// [`Record::str_of`] as bytes, sliced without the two character-boundary tests of
+    /// `str::get` (the same bytes: spans start and end on boundaries).
     #[inline]
     fn bytes(&self, s: Span) -> &[u8] {
-        self.str_of(s).as_bytes()
+        if s.off & ESC != 0 {
+            let o = (s.off & !ESC) as usize;
+            self.esc.as_bytes().get(o..o + s.len as usize).unwrap_or(&[])
+        } else {
+            self.text.as_bytes().get(s.off as usize..(s.off + s.len) as usize).unwrap_or(&[])
+        }
     }
 
     #[inline]
