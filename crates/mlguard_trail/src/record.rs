@@ -461,7 +461,8 @@ impl Parser<'_> {
 
 /// A member name's bucket (0..64) for the repeated-name check: its length and first and last
 /// eight bytes, mixed.
-#[inline]
+// Always inlined: a call in the member loop made the scan's vector constants reload after it.
+#[inline(always)]
 fn name_bucket(name: &[u8]) -> u32 {
     // Fixed-size loads (a copy of a variable length was a `memcpy` call per name).
     // Names of four to seven bytes (`type`, `arn` aside, many nested names) by two four-byte
