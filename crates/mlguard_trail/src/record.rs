@@ -369,27 +369,52 @@ impl Parser<'_> {
         // Sixty-four bits: a shift and a test of one word (128 took a dozen instructions a
         // name), for twice the (cheap, rare) comparisons.
         let mut names: u64 = 0;
+        // The position in a local (`self.i` only around calls that read it): written to `self`
+        // at each step, it was stored and loaded again around every node pushed.
+        let b = self.b;
+        let mut i = self.i;
         loop {
             // Compact JSON (no whitespace between tokens) is the common case: each `ws` is
             // called only when the next byte is not the expected one.
-            if self.peek()? != b'"' {
+            if b.get(i) != Some(&b'"') {
+                self.i = i;
                 self.ws();
-                if self.peek()? != b'"' {
+                i = self.i;
+                if b.get(i) != Some(&b'"') {
                     return None;
                 }
             }
-            let (key, bucket) = self.key()?;
-            if self.peek()? != b':' {
+            // A name without escapes here; any other through `key`.
+            let rest = b.get(i + 1..)?;
+            let k = string_stop(rest)?;
+            let (key, bucket) = match (rest.get(k), rest.get(..k)) {
+                (Some(b'"'), Some(name)) => {
+                    let s = Span { off: (i + 1) as u32, len: k as u32 };
+                    i += k + 2;
+                    (s, name_bucket(name))
+                }
+                _ => {
+                    self.i = i;
+                    let kb = self.key()?;
+                    i = self.i;
+                    kb
+                }
+            };
+            if b.get(i) != Some(&b':') {
+                self.i = i;
                 self.ws();
-                if self.peek()? != b':' {
+                i = self.i;
+                if b.get(i) != Some(&b':') {
                     return None;
                 }
             }
-            self.i += 1;
-            let mut next = self.peek()?;
+            i += 1;
+            let mut next = *b.get(i)?;
             if matches!(next, b' ' | b'\t' | b'\n' | b'\r') {
+                self.i = i;
                 self.ws();
-                next = self.peek()?;
+                i = self.i;
+                next = *b.get(i)?;
             }
             let bit = 1u64 << bucket;
             if names & bit != 0 && !self.dup {
@@ -408,20 +433,36 @@ impl Parser<'_> {
             if next == b'"' {
                 // The common member, a string, without a call to `value`.
                 let at = self.nodes.len() as u32;
-                let val = self.string()?;
+                let rest = b.get(i + 1..)?;
+                let k = string_stop(rest)?;
+                let val = if rest.get(k) == Some(&b'"') {
+                    let s = Span { off: (i + 1) as u32, len: k as u32 };
+                    i += k + 2;
+                    s
+                } else {
+                    self.i = i;
+                    let s = self.string()?;
+                    i = self.i;
+                    s
+                };
                 self.nodes.push(Node { key, val, end: at + 1, kind: Kind::Str });
             } else {
+                self.i = i;
                 self.value(key, depth + 1)?;
+                i = self.i;
             }
-            let mut next = self.peek()?;
+            let mut next = *b.get(i)?;
             if matches!(next, b' ' | b'\t' | b'\n' | b'\r') {
+                self.i = i;
                 self.ws();
-                next = self.peek()?;
+                i = self.i;
+                next = *b.get(i)?;
             }
+            i += 1;
             match next {
-                b',' => self.i += 1,
+                b',' => {}
                 b'}' => {
-                    self.i += 1;
+                    self.i = i;
                     break;
                 }
                 _ => return None,
