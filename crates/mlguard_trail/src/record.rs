@@ -478,20 +478,42 @@ impl Parser<'_> {
             self.i += 1;
             return Some(());
         }
+        // As in `members`: the position in a local, strings without escapes inline.
+        let b = self.b;
+        let mut i = self.i;
         loop {
-            if matches!(self.peek()?, b' ' | b'\t' | b'\n' | b'\r') {
-                self.ws();
-            }
-            self.value(Span::default(), depth + 1)?;
-            let mut next = self.peek()?;
+            let mut next = *b.get(i)?;
             if matches!(next, b' ' | b'\t' | b'\n' | b'\r') {
+                self.i = i;
                 self.ws();
-                next = self.peek()?;
+                i = self.i;
+                next = *b.get(i)?;
             }
+            let plain = match (next, b.get(i + 1..)) {
+                (b'"', Some(rest)) => string_stop(rest).filter(|&k| rest.get(k) == Some(&b'"')),
+                _ => None,
+            };
+            if let Some(k) = plain {
+                let at = self.nodes.len() as u32;
+                self.nodes.push(Node { key: Span::default(), val: Span { off: (i + 1) as u32, len: k as u32 }, end: at + 1, kind: Kind::Str });
+                i += k + 2;
+            } else {
+                self.i = i;
+                self.value(Span::default(), depth + 1)?;
+                i = self.i;
+            }
+            let mut next = *b.get(i)?;
+            if matches!(next, b' ' | b'\t' | b'\n' | b'\r') {
+                self.i = i;
+                self.ws();
+                i = self.i;
+                next = *b.get(i)?;
+            }
+            i += 1;
             match next {
-                b',' => self.i += 1,
+                b',' => {}
                 b']' => {
-                    self.i += 1;
+                    self.i = i;
                     return Some(());
                 }
                 _ => return None,
