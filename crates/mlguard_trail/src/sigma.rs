@@ -14,6 +14,7 @@ use mlguard_core::{Diagnostic, Finding, Reference, Severity};
 use rsigma_eval::event::{Event, EventValue};
 use rsigma_eval::Engine;
 use crate::fast::FastMap;
+use crate::sigma_fast::FastRule;
 use rsigma_parser::{ConditionExpr, Detection, DetectionItem, Modifier, Quantifier, SigmaValue, StringPart};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -58,12 +59,14 @@ pub struct SigmaSet {
     /// Position in `engine.rules()` → its metadata.
     list: Vec<SigmaMeta>,
     index: RuleIndex,
+    /// Position in `engine.rules()` → its [`FastRule`] form, when it has one.
+    fast: Vec<Option<FastRule>>,
     pub loaded: usize,
 }
 
 impl Default for SigmaSet {
     fn default() -> Self {
-        SigmaSet { engine: Engine::new(), meta: HashMap::new(), list: Vec::new(), index: RuleIndex::default(), loaded: 0 }
+        SigmaSet { engine: Engine::new(), meta: HashMap::new(), list: Vec::new(), index: RuleIndex::default(), fast: Vec::new(), loaded: 0 }
     }
 }
 
@@ -388,6 +391,7 @@ impl SigmaSet {
                 continue;
             }
             self.index.add(rule, idx);
+            self.fast.push(self.engine.rules().get(idx).and_then(FastRule::new));
             let finding_id = if many { format!("SIGMA-{stem}-{}", i + 1) } else { format!("SIGMA-{stem}") };
             let techniques = rule.tags.iter().filter_map(|t| t.strip_prefix("attack.t")).map(|t| format!("T{}", t.to_ascii_uppercase())).collect();
             let remediation = if rule.falsepositives.is_empty() {
@@ -449,11 +453,29 @@ impl SigmaSet {
         let mut selections = Vec::new();
         for &i in buf.iter() {
             if let Some(rule) = rules.get(i) {
-                if i < self.list.len() && rule_matches(rule, rec, &mut selections) {
+                let hit = match self.fast.get(i) {
+                    Some(Some(f)) => f.matches(rec),
+                    _ => rule_matches(rule, rec, &mut selections),
+                };
+                if i < self.list.len() && hit {
                     out.push(i);
                 }
             }
         }
+    }
+
+    /// How many rules [`SigmaSet::matches_at`] evaluates with its own evaluator rather than
+    /// `rsigma-eval`'s.
+    pub fn fast_rules(&self) -> usize {
+        self.fast.iter().flatten().count()
+    }
+
+    /// Whether rule `i` (a position in `engine().rules()`) matches `rec`, by the evaluator
+    /// [`SigmaSet::matches_at`] uses for it; `None` when it uses `rsigma-eval`'s. For tests
+    /// that compare the two.
+    #[doc(hidden)]
+    pub fn fast_matches(&self, i: usize, rec: &Record) -> Option<bool> {
+        Some(self.fast.get(i)?.as_ref()?.matches(rec))
     }
 
     /// The rule at a position [`SigmaSet::matches_at`] gave.
