@@ -85,12 +85,26 @@ impl Default for SigmaSet {
 /// A rule evaluated always is gated the same way on another field when its condition forces
 /// that field to one of some literals (`userAgent: TruffleHog`, `userIdentity.type: Root`): it is
 /// skipped for a record where the field (read as the Sigma engine reads it) is an ASCII string
-/// equal to none of them, and evaluated otherwise.
+/// equal to none of them, and evaluated otherwise. Of the fields with the fewest literals, the
+/// one with the shortest path gates (a cheaper read), and rules gated on the same field share
+/// one read of it per record.
 #[derive(Default)]
 struct RuleIndex {
-    by_name: FastMap<String, Vec<usize>>,
-    by_source: FastMap<String, Vec<usize>>,
+    /// Keyed by bytes, so a lookup needs no UTF-8 check of the lower-cased name.
+    by_name: FastMap<Vec<u8>, Vec<usize>>,
+    by_source: FastMap<Vec<u8>, Vec<usize>>,
     always: Vec<(usize, Option<Gate>)>,
+    /// The rules of `always` without a gate.
+    ungated: Vec<usize>,
+    /// The rules of `always` with a gate, by the gate's field.
+    gated: Vec<GateGroup>,
+}
+
+/// Rules gated on one field: (rule, position of its gate in `always`).
+struct GateGroup {
+    field: String,
+    segs: Vec<String>,
+    rules: Vec<(usize, usize)>,
 }
 
 /// A field and the (ASCII-lowercased) literals one of which it must equal, or (`contains`)
@@ -103,12 +117,33 @@ struct Gate {
     /// `field` split at `.` when it has a `.` and no `[` or `\\` (read with
     /// [`Record::get_dotted`]); empty otherwise.
     segs: Vec<String>,
+    /// With `contains`: a searcher per literal, built once.
+    finders: Vec<memchr::memmem::Finder<'static>>,
 }
 
 impl Gate {
     fn new(field: String, values: BTreeSet<String>, contains: bool) -> Gate {
         let segs = if field.contains('.') && !field.contains(['[', '\\']) { field.split('.').map(str::to_string).collect() } else { Vec::new() };
-        Gate { field, values: values.into_iter().collect(), contains, segs }
+        let values: Vec<String> = values.into_iter().collect();
+        let finders = if contains { values.iter().map(|v| memchr::memmem::Finder::new(v.as_bytes()).into_owned()).collect() } else { Vec::new() };
+        Gate { field, values, contains, segs, finders }
+    }
+
+    /// Whether a rule gated on this may match a record whose gate field is `v`.
+    #[inline]
+    fn admits(&self, v: &str) -> bool {
+        if self.contains {
+            self.finders.iter().any(|f| f.find(v.as_bytes()).is_some())
+        } else {
+            // The literals are lowercase ASCII: for an ASCII value this is set membership of
+            // its lowercase form.
+            !v.is_ascii() || self.values.iter().any(|x| x.eq_ignore_ascii_case(v))
+        }
+    }
+
+    /// The path segments counted for the choice of a gate (a flat name is one).
+    fn depth(&self) -> usize {
+        self.segs.len().max(1)
     }
 }
 
@@ -138,14 +173,14 @@ fn gate(rule: &rsigma_parser::SigmaRule) -> Option<Gate> {
     for d in rule.detection.named.values() {
         plain_fields(d, &mut fields);
     }
-    if let Some(g) = fields.into_iter().filter_map(|f| required(rule, &f, &item_required).map(|values| Gate::new(f, values, false))).min_by_key(|g| g.values.len()) {
+    if let Some(g) = fields.into_iter().filter_map(|f| required(rule, &f, &item_required).map(|values| Gate::new(f, values, false))).min_by_key(|g| (g.values.len(), g.depth())) {
         return Some(g);
     }
     let mut fields = BTreeSet::new();
     for d in rule.detection.named.values() {
         re_fields(d, &mut fields);
     }
-    fields.into_iter().filter_map(|f| required(rule, &f, &item_re_literals).map(|values| Gate::new(f, values, true))).min_by_key(|g| g.values.len())
+    fields.into_iter().filter_map(|f| required(rule, &f, &item_re_literals).map(|values| Gate::new(f, values, true))).min_by_key(|g| (g.values.len(), g.depth()))
 }
 
 /// What a detection item forces its field to: literals one of which it must equal (or
@@ -269,14 +304,23 @@ impl RuleIndex {
     fn add(&mut self, rule: &rsigma_parser::SigmaRule, idx: usize) {
         if let Some(names) = required(rule, "eventName", &item_required) {
             for n in names {
-                self.by_name.entry(n).or_default().push(idx);
+                self.by_name.entry(n.into_bytes()).or_default().push(idx);
             }
         } else if let Some(sources) = required(rule, "eventSource", &item_required) {
             for s in sources {
-                self.by_source.entry(s).or_default().push(idx);
+                self.by_source.entry(s.into_bytes()).or_default().push(idx);
             }
         } else {
-            self.always.push((idx, gate(rule)));
+            let g = gate(rule);
+            let at = self.always.len();
+            match &g {
+                None => self.ungated.push(idx),
+                Some(g) => match self.gated.iter_mut().find(|x| x.field == g.field) {
+                    Some(x) => x.rules.push((idx, at)),
+                    None => self.gated.push(GateGroup { field: g.field.clone(), segs: g.segs.clone(), rules: vec![(idx, at)] }),
+                },
+            }
+            self.always.push((idx, g));
         }
     }
 
@@ -284,22 +328,23 @@ impl RuleIndex {
     fn candidates(&self, rec: &Record, buf: &mut Vec<usize>) -> bool {
         let (Some(name), Some(source)) = (rec.plain_ascii("eventName"), rec.plain_ascii("eventSource")) else { return false };
         buf.clear();
-        for (i, g) in &self.always {
-            if let Some(g) = g {
-                let v = if g.segs.is_empty() { rec.get_field(&g.field) } else { rec.get_dotted(&g.field, &g.segs) };
-                if let Some(EventValue::Str(v)) = v {
-                    if g.contains {
-                        if !g.values.iter().any(|x| v.contains(x.as_str())) {
-                            continue;
-                        }
-                    // The literals are lowercase ASCII: for an ASCII value this is set membership
-                    // of its lowercase form.
-                    } else if v.is_ascii() && !g.values.iter().any(|x| x.eq_ignore_ascii_case(&v)) {
-                        continue;
-                    }
+        buf.extend_from_slice(&self.ungated);
+        for grp in &self.gated {
+            let v = if grp.segs.is_empty() { rec.get_field(&grp.field) } else { rec.get_dotted(&grp.field, &grp.segs) };
+            // Anything but a string: the rules are evaluated.
+            let v = match &v {
+                Some(EventValue::Str(v)) => Some(v.as_ref()),
+                _ => None,
+            };
+            for &(i, at) in &grp.rules {
+                let admitted = match (v, self.always.get(at)) {
+                    (Some(v), Some((_, Some(g)))) => g.admits(v),
+                    _ => true,
+                };
+                if admitted {
+                    buf.push(i);
                 }
             }
-            buf.push(*i);
         }
         let mut low = [0u8; 96];
         for (map, v) in [(&self.by_name, name), (&self.by_source, source)] {
@@ -308,14 +353,14 @@ impl RuleIndex {
             }
             let Some(l) = low.get_mut(..v.len()) else {
                 // Longer than any literal worth indexing: look it up the slow way.
-                if let Some(rs) = map.get(&v.to_ascii_lowercase()) {
+                if let Some(rs) = map.get(v.to_ascii_lowercase().as_bytes()) {
                     buf.extend_from_slice(rs);
                 }
                 continue;
             };
             l.copy_from_slice(v.as_bytes());
             l.make_ascii_lowercase();
-            if let Some(rs) = std::str::from_utf8(l).ok().and_then(|k| map.get(k)) {
+            if let Some(rs) = map.get(&*l) {
                 buf.extend_from_slice(rs);
             }
         }
@@ -485,7 +530,7 @@ impl SigmaSet {
 
     /// How many rules are filed under event names, event sources, and always evaluated.
     pub fn index_sizes(&self) -> (usize, usize, usize) {
-        let distinct = |m: &FastMap<String, Vec<usize>>| m.values().flatten().collect::<BTreeSet<_>>().len();
+        let distinct = |m: &FastMap<Vec<u8>, Vec<usize>>| m.values().flatten().collect::<BTreeSet<_>>().len();
         (distinct(&self.index.by_name), distinct(&self.index.by_source), self.index.always.len())
     }
 
