@@ -11,10 +11,10 @@
 use crate::baseline::{Slim, F_ACCOUNT, F_ACTOR, F_ID, F_IP, F_NAME, F_PRINCIPAL, F_REGION};
 use crate::record::Record;
 use mlguard_core::{Diagnostic, Finding, Reference, Severity};
-use rsigma_eval::event::{Event, EventValue};
+use rsigma_eval::event::EventValue;
 use rsigma_eval::Engine;
 use crate::fast::FastMap;
-use crate::sigma_fast::FastRule;
+use crate::sigma_fast::{FastRule, FieldPath};
 use rsigma_parser::{ConditionExpr, Detection, DetectionItem, Modifier, Quantifier, SigmaValue, StringPart};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -102,8 +102,7 @@ struct RuleIndex {
 
 /// Rules gated on one field: (rule, position of its gate in `always`).
 struct GateGroup {
-    field: String,
-    segs: Vec<String>,
+    field: FieldPath,
     rules: Vec<(usize, usize)>,
 }
 
@@ -119,6 +118,8 @@ struct Gate {
     segs: Vec<String>,
     /// With `contains`: a searcher per literal, built once.
     finders: Vec<memchr::memmem::Finder<'static>>,
+    /// The longest literal's length.
+    longest: usize,
 }
 
 impl Gate {
@@ -126,7 +127,8 @@ impl Gate {
         let segs = if field.contains('.') && !field.contains(['[', '\\']) { field.split('.').map(str::to_string).collect() } else { Vec::new() };
         let values: Vec<String> = values.into_iter().collect();
         let finders = if contains { values.iter().map(|v| memchr::memmem::Finder::new(v.as_bytes()).into_owned()).collect() } else { Vec::new() };
-        Gate { field, values, contains, segs, finders }
+        let longest = values.iter().map(String::len).max().unwrap_or(0);
+        Gate { field, values, contains, segs, finders, longest }
     }
 
     /// Whether a rule gated on this may match a record whose gate field is `v`.
@@ -135,6 +137,11 @@ impl Gate {
         if self.contains {
             self.finders.iter().any(|f| f.find(v.as_bytes()).is_some())
         } else {
+            // A value lower-cased has at least one byte per character, so at least a quarter
+            // of its bytes: one over four times the longest literal cannot equal any.
+            if v.len() > 4 * self.longest {
+                return false;
+            }
             // The literals are lowercase ASCII: for an ASCII value this is set membership of
             // its lowercase form.
             !v.is_ascii() || self.values.iter().any(|x| x.eq_ignore_ascii_case(v))
@@ -315,9 +322,9 @@ impl RuleIndex {
             let at = self.always.len();
             match &g {
                 None => self.ungated.push(idx),
-                Some(g) => match self.gated.iter_mut().find(|x| x.field == g.field) {
+                Some(g) => match self.gated.iter_mut().find(|x| x.field.path == g.field) {
                     Some(x) => x.rules.push((idx, at)),
-                    None => self.gated.push(GateGroup { field: g.field.clone(), segs: g.segs.clone(), rules: vec![(idx, at)] }),
+                    None => self.gated.push(GateGroup { field: FieldPath::new(g.field.clone()), rules: vec![(idx, at)] }),
                 },
             }
             self.always.push((idx, g));
@@ -330,7 +337,7 @@ impl RuleIndex {
         buf.clear();
         buf.extend_from_slice(&self.ungated);
         for grp in &self.gated {
-            let v = if grp.segs.is_empty() { rec.get_field(&grp.field) } else { rec.get_dotted(&grp.field, &grp.segs) };
+            let v = grp.field.get(rec);
             // Anything but a string: the rules are evaluated.
             let v = match &v {
                 Some(EventValue::Str(v)) => Some(v.as_ref()),

@@ -57,11 +57,44 @@ enum Det {
     Any(Vec<Det>),
 }
 
-struct Item {
-    field: String,
-    /// `field` split at `.` when it has a `.` and no `[` or `\\` (read with
+/// A field path, prepared once for reading it from records as `rsigma-eval` reads it
+/// (`Record::get_field`).
+pub(crate) struct FieldPath {
+    pub(crate) path: String,
+    /// `path` split at `.` when it has a `.` and no `[` or `\\` (read with
     /// [`Record::get_dotted`]); empty otherwise.
     segs: Vec<String>,
+    /// For a path with no `[` or `\\`: where its first segment is among the top-level members
+    /// a record locates as it is parsed ([`Record::hot_slot`]), so no name is matched per read.
+    slot: Option<u8>,
+}
+
+impl FieldPath {
+    pub(crate) fn new(path: String) -> FieldPath {
+        let plain = !path.contains(['[', '\\']);
+        let segs: Vec<String> = if path.contains('.') && plain { path.split('.').map(str::to_string).collect() } else { Vec::new() };
+        let slot = if !plain {
+            None
+        } else {
+            segs.first().map_or(Some(path.as_str()), |s| Some(s.as_str())).and_then(Record::hot_slot)
+        };
+        FieldPath { path, segs, slot }
+    }
+
+    /// What `rec.get_field(&self.path)` gives.
+    #[inline]
+    pub(crate) fn get<'r>(&self, rec: &'r Record) -> Option<EventValue<'r>> {
+        match (self.slot, self.segs.is_empty()) {
+            (Some(slot), true) => rec.get_hot(slot),
+            (Some(slot), false) => rec.get_dotted_hot(slot, &self.path, &self.segs),
+            (None, true) => rec.get_field(&self.path),
+            (None, false) => rec.get_dotted(&self.path, &self.segs),
+        }
+    }
+}
+
+struct Item {
+    field: FieldPath,
     exists: Option<bool>,
     m: M,
     /// Whether `m` compares case-insensitively anywhere (its haystack then needs folding).
@@ -171,14 +204,13 @@ impl Det {
 
 impl Item {
     fn new(i: &CompiledDetectionItem) -> Option<Item> {
-        let field = i.field.clone()?;
-        let segs = if field.contains('.') && !field.contains(['[', '\\']) { field.split('.').map(str::to_string).collect() } else { Vec::new() };
+        let field = FieldPath::new(i.field.clone()?);
         let m = M::new(&i.matcher, false)?;
-        Some(Item { field, segs, exists: i.exists, ci: m.folds(), m, orig: i.matcher.clone(), null: matches!(i.matcher, CompiledMatcher::Null) })
+        Some(Item { field, exists: i.exists, ci: m.folds(), m, orig: i.matcher.clone(), null: matches!(i.matcher, CompiledMatcher::Null) })
     }
 
     fn eval(&self, rec: &Record) -> bool {
-        let v = if self.segs.is_empty() { rec.get_field(&self.field) } else { rec.get_dotted(&self.field, &self.segs) };
+        let v = self.field.get(rec);
         if let Some(expect) = self.exists {
             return v.is_some_and(|v| !v.is_null()) == expect;
         }
@@ -316,8 +348,37 @@ fn fold_find(h: &[u8], v: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{fold_eq, fold_find};
+    #![allow(clippy::unwrap_used, reason = "tests fail by panicking")]
+    use super::{fold_eq, fold_find, FieldPath};
+    use crate::record::Record;
     use proptest::prelude::*;
+    use rsigma_eval::event::Event;
+
+    /// A prepared path reads what `get_field` reads, for the names a record locates as it is
+    /// parsed and others, through objects, arrays, flat keys with dots and missing members.
+    #[test]
+    fn field_paths_read_as_get_field() {
+        let records = [
+            r#"{"eventName":"A","eventSource":"s","userAgent":"ua","userIdentity":{"type":"Root","arn":"x","sessionContext":{"sessionIssuer":{"type":"Role"}}},"requestParameters":{"a":[{"b":1},{"b":"two"}],"c":null},"errorCode":null}"#,
+            r#"{"userIdentity":[{"type":"Root"},{"type":"IAMUser","arn":"y"}],"userAgent":7,"eventName":["A","B"]}"#,
+            r#"{"userIdentity.type":"flat","userIdentity":{"type":"nested"},"eventName":"N"}"#,
+            r#"{"userIdentity":"scalar","responseElements":{"ConsoleLogin":"Success"},"additionalEventData":{"MFAUsed":"No"}}"#,
+            r#"{}"#,
+            r#"{"eventName":"A","eventName":"B","userIdentity":{"type":"T","type":"U"}}"#,
+        ];
+        let paths = [
+            "eventName", "eventSource", "eventID", "eventTime", "eventType", "errorCode", "awsRegion", "sourceIPAddress", "userAgent", "recipientAccountId", "userIdentity",
+            "requestParameters", "responseElements", "additionalEventData", "errorMessage", "other", "userIdentity.type", "userIdentity.arn",
+            "userIdentity.sessionContext.sessionIssuer.type", "requestParameters.a.b", "requestParameters.c", "requestParameters.a[0].b", "responseElements.ConsoleLogin",
+            "additionalEventData.MFAUsed", "eventName.x", "other.x", "userIdentity\\.type",
+        ];
+        for t in records {
+            let rec = Record::parse(t.as_bytes().to_vec()).unwrap();
+            for p in paths {
+                assert_eq!(FieldPath::new(p.to_string()).get(&rec), rec.get_field(p), "{p} in {t}");
+            }
+        }
+    }
 
     fn text() -> impl Strategy<Value = String> {
         prop::collection::vec(prop::sample::select(vec!["a", "A", "b", "B", "z", "Z", "@", "[", "é", "É", "K", "İ", "ß", ":", ""]), 0..8).prop_map(|v| v.concat())

@@ -210,3 +210,38 @@ fn generated_events_match_rules() {
     }
     assert!(hits > 200, "{hits}");
 }
+
+/// Rules evaluated always, gated on a field their condition forces to a literal, match exactly
+/// what evaluating every rule matches: values around the literals' lengths and four times
+/// them, recased, with characters whose lower case has another length (`K` is the Kelvin sign,
+/// three bytes that lower-case to `k`).
+mod eq_gate {
+    use super::*;
+
+    fn set() -> &'static SigmaSet {
+        static SET: OnceLock<SigmaSet> = OnceLock::new();
+        SET.get_or_init(|| {
+            let mut set = SigmaSet::default();
+            for (i, v) in ["TruffleHog", "k", "Root"].iter().enumerate() {
+                let y = format!("title: eq{i}\nid: eq{i}\nlogsource:\n  product: aws\n  service: cloudtrail\ndetection:\n  sel:\n    userAgent: '{v}'\n  condition: sel\nlevel: low\n");
+                assert!(set.add_yaml(&format!("eq{i}.yml"), &y).is_empty());
+            }
+            assert_eq!(set.gates().len(), 3, "{:?}", set.gates());
+            set
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+        #[test]
+        fn gated_rules_match_as_a_full_scan(parts in prop::collection::vec(prop::sample::select(vec!["TruffleHog", "trufflehog", "K", "k", "KK", "İ", "ROOT", "root", "x", "é", "Ⱥ", "aaaaaaaaaa"]), 0..6)) {
+            let ua = parts.concat();
+            let ev = json!({"eventName": "GetObject", "eventSource": "s3.amazonaws.com", "userAgent": ua});
+            let rec = Record::parse(serde_json::to_vec(&ev).unwrap()).unwrap();
+            let ours: BTreeSet<String> = set().matches(&rec).iter().map(|m| m.title.clone()).collect();
+            let j = JsonEvent::borrow(&ev);
+            let full: BTreeSet<String> = set().engine().rules().iter().filter_map(|r| evaluate_rule(r, &j)).map(|r| r.header.rule_title.clone()).collect();
+            prop_assert_eq!(ours, full, "{}", ua);
+        }
+    }
+}
