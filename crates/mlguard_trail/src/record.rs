@@ -1536,6 +1536,7 @@ mod tests {
 }
 
 // Accessors for the detection side (trail-eval).
+#[cfg_attr(test, expect(clippy::items_after_test_module, reason = "appended after the tests so two helpers can edit this file at once"))]
 impl Record {
     /// The place of a top-level name among the members located at parse time (the names
     /// [`Record::top`] answers without a search), for [`Record::get_hot`] and
