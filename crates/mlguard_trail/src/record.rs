@@ -1562,6 +1562,12 @@ impl Record {
         })
     }
 
+    /// The string at the member [`Record::hot_slot`] placed at `slot`, if it is one.
+    #[inline]
+    pub(crate) fn slot_str(&self, slot: u8) -> Option<&str> {
+        self.node_str(self.hot_at(slot))
+    }
+
     #[inline]
     fn hot_at(&self, slot: u8) -> u32 {
         let h = &self.hot;

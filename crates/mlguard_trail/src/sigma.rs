@@ -333,7 +333,8 @@ impl RuleIndex {
 
     /// The rules `rec` can match, or `None` for all of them.
     fn candidates(&self, rec: &Record, buf: &mut Vec<usize>) -> bool {
-        let (Some(name), Some(source)) = (rec.plain_ascii("eventName"), rec.plain_ascii("eventSource")) else { return false };
+        // `plain_ascii("eventName")` and `("eventSource")`, by their slots.
+        let (Some(name), Some(source)) = (rec.slot_str(0).filter(|s| s.is_ascii()), rec.slot_str(1).filter(|s| s.is_ascii())) else { return false };
         buf.clear();
         buf.extend_from_slice(&self.ungated);
         for grp in &self.gated {
