@@ -5,6 +5,12 @@
 //! nested JSON, `1 of selection_*`, `not`), and compiles rules once for evaluation. Version 0.21
 //! is the newest whose `rust-version` the workspace's 1.88 satisfies.
 //!
+//! `rsigma-eval` parses, compiles and is the reference; the compiled rules are evaluated by
+//! mlguard's own evaluator (module `sigma_fast`) where it understands every part of a rule
+//! (all 57 CloudTrail rules), which gives the same answers without `rsigma-eval`'s
+//! lower-cased copy per comparison and detection lookups by name (`tests/sigma_fast.rs`
+//! compares the two rule by rule).
+//!
 //! A finding from a Sigma rule has the id `SIGMA-` followed by the rule's file stem, e.g.
 //! `SIGMA-aws_cloudtrail_disable_logging`; its severity is the rule's `level`.
 
