@@ -53,10 +53,13 @@ pub struct Principal {
     pub get_in_hour: u64,
     pub get_total_before: u64,
     pub get_hours_before: u64,
+    /// The records of the window and of the hour's sample, as their [`Slim`] copies (one
+    /// allocation each, where an [`EventRef`] takes five and a formatted time); they become
+    /// [`EventRef`]s only in a finding.
     #[serde(skip)]
-    denied: VecDeque<(i64, EventRef)>,
+    denied: VecDeque<(i64, Slim)>,
     #[serde(skip)]
-    get_sample: Vec<EventRef>,
+    get_sample: Vec<Slim>,
     /// Updated in this run (so in [`Baselines::dirty`]).
     #[serde(skip)]
     touched: bool,
@@ -394,13 +397,13 @@ fn update_principal(opts: &BaselineOptions, r: &Slim, key: &str, api: &str, net:
     bump(&mut p.networks, net);
     // Access-denied bursts.
     if r.denied {
-        p.denied.push_back((t, r.event_ref()));
+        p.denied.push_back((t, r.clone()));
         while p.denied.front().map(|(t0, _)| t - t0 > opts.denied_window).unwrap_or(false) {
             p.denied.pop_front();
         }
         if p.denied.len() >= opts.denied_threshold && t >= p.denied_quiet_until {
             p.denied_quiet_until = t + opts.denied_window;
-            let events: Vec<EventRef> = p.denied.drain(..).map(|(_, e)| e).collect();
+            let events: Vec<EventRef> = p.denied.drain(..).map(|(_, e)| e.event_ref()).collect();
             let n = events.len();
             let mut h = Hit::new(&BASE_DENIED_BURST, r, format!("{n} access-denied errors for {key} within {} s", opts.denied_window), key.to_string(), "AwsIamRole").desc_pub(format!("{key} received {n} access-denied errors within {} s, the last on {}.", opts.denied_window, r.event_name()));
             h.events = events;
@@ -422,7 +425,7 @@ fn update_principal(opts: &BaselineOptions, r: &Slim, key: &str, api: &str, net:
         }
         p.get_in_hour += 1;
         if p.get_sample.len() < 20 {
-            p.get_sample.push(r.event_ref());
+            p.get_sample.push(r.clone());
         }
     }
     first_touch
@@ -434,18 +437,18 @@ fn volume_check(opts: &BaselineOptions, key: &str, p: &mut Principal, out: &mut 
     }
     let mean = p.get_total_before as f64 / p.get_hours_before as f64;
     if (p.get_in_hour as f64) > 10.0 * mean {
-        let Some(first) = p.get_sample.first().cloned() else { return };
+        let Some(first) = p.get_sample.first().map(|s| crate::record::format_time(s.time)) else { return };
         let mut h = Hit {
             rule: &BASE_VOLUME,
             severity: BASE_VOLUME.severity,
             title: format!("{key} read {} objects in one hour (mean {mean:.0})", p.get_in_hour),
             resource: key.to_string(),
             resource_type: "AwsIamRole",
-            description: format!("{key} made {} GetObject calls in the hour from {}, against a mean of {mean:.1} per active hour over {} hours.", p.get_in_hour, first.time, p.get_hours_before),
+            description: format!("{key} made {} GetObject calls in the hour from {}, against a mean of {mean:.1} per active hour over {} hours.", p.get_in_hour, first, p.get_hours_before),
             account: String::new(),
             region: String::new(),
             principal: key.to_string(),
-            events: p.get_sample.clone(),
+            events: p.get_sample.iter().map(Origin::event_ref).collect(),
             extra: json!({"count": p.get_in_hour, "mean_per_hour": mean, "hours_in_baseline": p.get_hours_before}),
         };
         h.events.truncate(20);

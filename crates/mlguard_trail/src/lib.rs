@@ -25,6 +25,7 @@ pub mod reader;
 pub mod record;
 pub mod rules;
 pub mod sigma;
+mod sigma_fast;
 pub mod store;
 pub mod synth;
 

@@ -1699,3 +1699,90 @@ mod tests {
         }
     }
 }
+
+// Accessors for the detection side (trail-eval).
+#[cfg_attr(test, expect(clippy::items_after_test_module, reason = "appended after the tests so two helpers can edit this file at once"))]
+impl Record {
+    /// The place of a top-level name among the members located at parse time (the names
+    /// [`Record::top`] answers without a search), for [`Record::get_hot`] and
+    /// [`Record::get_dotted_hot`]; `None` for any other name.
+    pub(crate) fn hot_slot(name: &str) -> Option<u8> {
+        Some(match name {
+            "eventName" => 0,
+            "eventSource" => 1,
+            "eventID" => 2,
+            "eventTime" => 3,
+            "eventType" => 4,
+            "errorCode" => 5,
+            "awsRegion" => 6,
+            "sourceIPAddress" => 7,
+            "userAgent" => 8,
+            "recipientAccountId" => 9,
+            "userIdentity" => 10,
+            "requestParameters" => 11,
+            "responseElements" => 12,
+            "additionalEventData" => 13,
+            "errorMessage" => 14,
+            _ => return None,
+        })
+    }
+
+    /// The string at the member [`Record::hot_slot`] placed at `slot`, if it is one.
+    #[inline]
+    pub(crate) fn slot_str(&self, slot: u8) -> Option<&str> {
+        self.node_str(self.hot_at(slot))
+    }
+
+    #[inline]
+    fn hot_at(&self, slot: u8) -> u32 {
+        let h = &self.hot;
+        match slot {
+            0 => h.event_name,
+            1 => h.event_source,
+            2 => h.event_id,
+            3 => h.event_time,
+            4 => h.event_type,
+            5 => h.error_code,
+            6 => h.region,
+            7 => h.source_ip,
+            8 => h.user_agent,
+            9 => h.recipient,
+            10 => h.identity,
+            11 => h.request,
+            12 => h.response,
+            13 => h.additional,
+            14 => h.error_message,
+            _ => NONE,
+        }
+    }
+
+    /// `get_field(name)` for the top-level name [`Record::hot_slot`] placed at `slot` (such a
+    /// name has no `.`, `[` or `\\`, so `get_field` answers it with [`Record::top`] alone).
+    #[inline]
+    pub(crate) fn get_hot(&self, slot: u8) -> Option<EventValue<'_>> {
+        let i = self.hot_at(slot);
+        (i != NONE).then(|| self.event_value(i))
+    }
+
+    /// [`Record::get_dotted`] for a path whose first segment [`Record::hot_slot`] placed at
+    /// `slot`: the same walk, without matching the first segment's name.
+    pub(crate) fn get_dotted_hot<S: AsRef<str>>(&self, slot: u8, path: &str, segs: &[S]) -> Option<EventValue<'_>> {
+        if self.odd_keys || self.nodes.first().map(|n| n.kind) != Some(Kind::Obj) {
+            return self.get_dotted(path, segs);
+        }
+        let mut cur = self.hot_at(slot);
+        if cur == NONE {
+            return None;
+        }
+        for seg in segs.iter().skip(1) {
+            let seg = seg.as_ref();
+            match self.nodes.get(cur as usize).map(|n| n.kind) {
+                Some(Kind::Obj) => cur = self.member(cur, seg)?,
+                // Fans out: the general walk.
+                Some(Kind::Arr) => return self.get_field(path),
+                _ => return None,
+            }
+        }
+        Some(self.event_value(cur))
+    }
+}

@@ -5,15 +5,22 @@
 //! nested JSON, `1 of selection_*`, `not`), and compiles rules once for evaluation. Version 0.21
 //! is the newest whose `rust-version` the workspace's 1.88 satisfies.
 //!
+//! `rsigma-eval` parses, compiles and is the reference; the compiled rules are evaluated by
+//! mlguard's own evaluator (module `sigma_fast`) where it understands every part of a rule
+//! (all 57 CloudTrail rules), which gives the same answers without `rsigma-eval`'s
+//! lower-cased copy per comparison and detection lookups by name (`tests/sigma_fast.rs`
+//! compares the two rule by rule).
+//!
 //! A finding from a Sigma rule has the id `SIGMA-` followed by the rule's file stem, e.g.
 //! `SIGMA-aws_cloudtrail_disable_logging`; its severity is the rule's `level`.
 
 use crate::baseline::{Slim, F_ACCOUNT, F_ACTOR, F_ID, F_IP, F_NAME, F_PRINCIPAL, F_REGION};
 use crate::record::Record;
 use mlguard_core::{Diagnostic, Finding, Reference, Severity};
-use rsigma_eval::event::{Event, EventValue};
+use rsigma_eval::event::EventValue;
 use rsigma_eval::Engine;
 use crate::fast::FastMap;
+use crate::sigma_fast::{FastRule, FieldPath};
 use rsigma_parser::{ConditionExpr, Detection, DetectionItem, Modifier, Quantifier, SigmaValue, StringPart};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -58,12 +65,14 @@ pub struct SigmaSet {
     /// Position in `engine.rules()` → its metadata.
     list: Vec<SigmaMeta>,
     index: RuleIndex,
+    /// Position in `engine.rules()` → its [`FastRule`] form, when it has one.
+    fast: Vec<Option<FastRule>>,
     pub loaded: usize,
 }
 
 impl Default for SigmaSet {
     fn default() -> Self {
-        SigmaSet { engine: Engine::new(), meta: HashMap::new(), list: Vec::new(), index: RuleIndex::default(), loaded: 0 }
+        SigmaSet { engine: Engine::new(), meta: HashMap::new(), list: Vec::new(), index: RuleIndex::default(), fast: Vec::new(), loaded: 0 }
     }
 }
 
@@ -82,12 +91,25 @@ impl Default for SigmaSet {
 /// A rule evaluated always is gated the same way on another field when its condition forces
 /// that field to one of some literals (`userAgent: TruffleHog`, `userIdentity.type: Root`): it is
 /// skipped for a record where the field (read as the Sigma engine reads it) is an ASCII string
-/// equal to none of them, and evaluated otherwise.
+/// equal to none of them, and evaluated otherwise. Of the fields with the fewest literals, the
+/// one with the shortest path gates (a cheaper read), and rules gated on the same field share
+/// one read of it per record.
 #[derive(Default)]
 struct RuleIndex {
-    by_name: FastMap<String, Vec<usize>>,
-    by_source: FastMap<String, Vec<usize>>,
+    /// Keyed by bytes, so a lookup needs no UTF-8 check of the lower-cased name.
+    by_name: FastMap<Vec<u8>, Vec<usize>>,
+    by_source: FastMap<Vec<u8>, Vec<usize>>,
     always: Vec<(usize, Option<Gate>)>,
+    /// The rules of `always` without a gate.
+    ungated: Vec<usize>,
+    /// The rules of `always` with a gate, by the gate's field.
+    gated: Vec<GateGroup>,
+}
+
+/// Rules gated on one field: (rule, position of its gate in `always`).
+struct GateGroup {
+    field: FieldPath,
+    rules: Vec<(usize, usize)>,
 }
 
 /// A field and the (ASCII-lowercased) literals one of which it must equal, or (`contains`)
@@ -100,12 +122,41 @@ struct Gate {
     /// `field` split at `.` when it has a `.` and no `[` or `\\` (read with
     /// [`Record::get_dotted`]); empty otherwise.
     segs: Vec<String>,
+    /// With `contains`: a searcher per literal, built once.
+    finders: Vec<memchr::memmem::Finder<'static>>,
+    /// The longest literal's length.
+    longest: usize,
 }
 
 impl Gate {
     fn new(field: String, values: BTreeSet<String>, contains: bool) -> Gate {
         let segs = if field.contains('.') && !field.contains(['[', '\\']) { field.split('.').map(str::to_string).collect() } else { Vec::new() };
-        Gate { field, values: values.into_iter().collect(), contains, segs }
+        let values: Vec<String> = values.into_iter().collect();
+        let finders = if contains { values.iter().map(|v| memchr::memmem::Finder::new(v.as_bytes()).into_owned()).collect() } else { Vec::new() };
+        let longest = values.iter().map(String::len).max().unwrap_or(0);
+        Gate { field, values, contains, segs, finders, longest }
+    }
+
+    /// Whether a rule gated on this may match a record whose gate field is `v`.
+    #[inline]
+    fn admits(&self, v: &str) -> bool {
+        if self.contains {
+            self.finders.iter().any(|f| f.find(v.as_bytes()).is_some())
+        } else {
+            // A value lower-cased has at least one byte per character, so at least a quarter
+            // of its bytes: one over four times the longest literal cannot equal any.
+            if v.len() > 4 * self.longest {
+                return false;
+            }
+            // The literals are lowercase ASCII: for an ASCII value this is set membership of
+            // its lowercase form.
+            !v.is_ascii() || self.values.iter().any(|x| x.eq_ignore_ascii_case(v))
+        }
+    }
+
+    /// The path segments counted for the choice of a gate (a flat name is one).
+    fn depth(&self) -> usize {
+        self.segs.len().max(1)
     }
 }
 
@@ -135,14 +186,14 @@ fn gate(rule: &rsigma_parser::SigmaRule) -> Option<Gate> {
     for d in rule.detection.named.values() {
         plain_fields(d, &mut fields);
     }
-    if let Some(g) = fields.into_iter().filter_map(|f| required(rule, &f, &item_required).map(|values| Gate::new(f, values, false))).min_by_key(|g| g.values.len()) {
+    if let Some(g) = fields.into_iter().filter_map(|f| required(rule, &f, &item_required).map(|values| Gate::new(f, values, false))).min_by_key(|g| (g.values.len(), g.depth())) {
         return Some(g);
     }
     let mut fields = BTreeSet::new();
     for d in rule.detection.named.values() {
         re_fields(d, &mut fields);
     }
-    fields.into_iter().filter_map(|f| required(rule, &f, &item_re_literals).map(|values| Gate::new(f, values, true))).min_by_key(|g| g.values.len())
+    fields.into_iter().filter_map(|f| required(rule, &f, &item_re_literals).map(|values| Gate::new(f, values, true))).min_by_key(|g| (g.values.len(), g.depth()))
 }
 
 /// What a detection item forces its field to: literals one of which it must equal (or
@@ -266,37 +317,48 @@ impl RuleIndex {
     fn add(&mut self, rule: &rsigma_parser::SigmaRule, idx: usize) {
         if let Some(names) = required(rule, "eventName", &item_required) {
             for n in names {
-                self.by_name.entry(n).or_default().push(idx);
+                self.by_name.entry(n.into_bytes()).or_default().push(idx);
             }
         } else if let Some(sources) = required(rule, "eventSource", &item_required) {
             for s in sources {
-                self.by_source.entry(s).or_default().push(idx);
+                self.by_source.entry(s.into_bytes()).or_default().push(idx);
             }
         } else {
-            self.always.push((idx, gate(rule)));
+            let g = gate(rule);
+            let at = self.always.len();
+            match &g {
+                None => self.ungated.push(idx),
+                Some(g) => match self.gated.iter_mut().find(|x| x.field.path == g.field) {
+                    Some(x) => x.rules.push((idx, at)),
+                    None => self.gated.push(GateGroup { field: FieldPath::new(g.field.clone()), rules: vec![(idx, at)] }),
+                },
+            }
+            self.always.push((idx, g));
         }
     }
 
     /// The rules `rec` can match, or `None` for all of them.
     fn candidates(&self, rec: &Record, buf: &mut Vec<usize>) -> bool {
-        let (Some(name), Some(source)) = (rec.plain_ascii("eventName"), rec.plain_ascii("eventSource")) else { return false };
+        // `plain_ascii("eventName")` and `("eventSource")`, by their slots.
+        let (Some(name), Some(source)) = (rec.slot_str(0).filter(|s| s.is_ascii()), rec.slot_str(1).filter(|s| s.is_ascii())) else { return false };
         buf.clear();
-        for (i, g) in &self.always {
-            if let Some(g) = g {
-                let v = if g.segs.is_empty() { rec.get_field(&g.field) } else { rec.get_dotted(&g.field, &g.segs) };
-                if let Some(EventValue::Str(v)) = v {
-                    if g.contains {
-                        if !g.values.iter().any(|x| v.contains(x.as_str())) {
-                            continue;
-                        }
-                    // The literals are lowercase ASCII: for an ASCII value this is set membership
-                    // of its lowercase form.
-                    } else if v.is_ascii() && !g.values.iter().any(|x| x.eq_ignore_ascii_case(&v)) {
-                        continue;
-                    }
+        buf.extend_from_slice(&self.ungated);
+        for grp in &self.gated {
+            let v = grp.field.get(rec);
+            // Anything but a string: the rules are evaluated.
+            let v = match &v {
+                Some(EventValue::Str(v)) => Some(v.as_ref()),
+                _ => None,
+            };
+            for &(i, at) in &grp.rules {
+                let admitted = match (v, self.always.get(at)) {
+                    (Some(v), Some((_, Some(g)))) => g.admits(v),
+                    _ => true,
+                };
+                if admitted {
+                    buf.push(i);
                 }
             }
-            buf.push(*i);
         }
         let mut low = [0u8; 96];
         for (map, v) in [(&self.by_name, name), (&self.by_source, source)] {
@@ -305,14 +367,14 @@ impl RuleIndex {
             }
             let Some(l) = low.get_mut(..v.len()) else {
                 // Longer than any literal worth indexing: look it up the slow way.
-                if let Some(rs) = map.get(&v.to_ascii_lowercase()) {
+                if let Some(rs) = map.get(v.to_ascii_lowercase().as_bytes()) {
                     buf.extend_from_slice(rs);
                 }
                 continue;
             };
             l.copy_from_slice(v.as_bytes());
             l.make_ascii_lowercase();
-            if let Some(rs) = std::str::from_utf8(l).ok().and_then(|k| map.get(k)) {
+            if let Some(rs) = map.get(&*l) {
                 buf.extend_from_slice(rs);
             }
         }
@@ -388,6 +450,7 @@ impl SigmaSet {
                 continue;
             }
             self.index.add(rule, idx);
+            self.fast.push(self.engine.rules().get(idx).and_then(FastRule::new));
             let finding_id = if many { format!("SIGMA-{stem}-{}", i + 1) } else { format!("SIGMA-{stem}") };
             let techniques = rule.tags.iter().filter_map(|t| t.strip_prefix("attack.t")).map(|t| format!("T{}", t.to_ascii_uppercase())).collect();
             let remediation = if rule.falsepositives.is_empty() {
@@ -449,11 +512,29 @@ impl SigmaSet {
         let mut selections = Vec::new();
         for &i in buf.iter() {
             if let Some(rule) = rules.get(i) {
-                if i < self.list.len() && rule_matches(rule, rec, &mut selections) {
+                let hit = match self.fast.get(i) {
+                    Some(Some(f)) => f.matches(rec),
+                    _ => rule_matches(rule, rec, &mut selections),
+                };
+                if i < self.list.len() && hit {
                     out.push(i);
                 }
             }
         }
+    }
+
+    /// How many rules [`SigmaSet::matches_at`] evaluates with its own evaluator rather than
+    /// `rsigma-eval`'s.
+    pub fn fast_rules(&self) -> usize {
+        self.fast.iter().flatten().count()
+    }
+
+    /// Whether rule `i` (a position in `engine().rules()`) matches `rec`, by the evaluator
+    /// [`SigmaSet::matches_at`] uses for it; `None` when it uses `rsigma-eval`'s. For tests
+    /// that compare the two.
+    #[doc(hidden)]
+    pub fn fast_matches(&self, i: usize, rec: &Record) -> Option<bool> {
+        Some(self.fast.get(i)?.as_ref()?.matches(rec))
     }
 
     /// The rule at a position [`SigmaSet::matches_at`] gave.
@@ -463,7 +544,7 @@ impl SigmaSet {
 
     /// How many rules are filed under event names, event sources, and always evaluated.
     pub fn index_sizes(&self) -> (usize, usize, usize) {
-        let distinct = |m: &FastMap<String, Vec<usize>>| m.values().flatten().collect::<BTreeSet<_>>().len();
+        let distinct = |m: &FastMap<Vec<u8>, Vec<usize>>| m.values().flatten().collect::<BTreeSet<_>>().len();
         (distinct(&self.index.by_name), distinct(&self.index.by_source), self.index.always.len())
     }
 
