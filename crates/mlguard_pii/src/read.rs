@@ -240,33 +240,30 @@ const CELL_KEY_BYTES: usize = 4 << 20;
 /// every value; a hit saves scanning the value).
 const CELL_TRIAL: u32 = 1024;
 
-/// Values pushed with a key ([`Driver::push_keyed`]: a Parquet dictionary index) whose
-/// detections are worked out once per key. A value's detections depend only on its bytes
-/// and its context (a batch holds each value between `\n`s; a match that runs past its
-/// value is searched again within it, and no keyword holds a `\n`), so the first value of
-/// a key is scanned and later ones get its detections.
+/// Values pushed with a key ([`Driver::push_keyed`]: a Parquet dictionary index, a repeated
+/// CSV cell) whose detections are worked out once per key. A value's detections depend only
+/// on its bytes and its context (a batch holds each value between `\n`s; a match that runs
+/// past its value is searched again within it, and no keyword holds a `\n`), so the first
+/// value of a key is scanned and later ones get its detections.
 ///
-/// While a batch holds keyed values, [`Driver::batch`] holds only the values to scan (in
-/// order); the others' bytes wait in `side`, and `order` says, value by value in the order
-/// they were pushed, where each one's bytes and detections are. At the flush the batch is
-/// scanned, then `side` is appended to its buffer and the sink gets the values in push order.
+/// [`Driver::batch`] holds only the values to scan, in push order; a value not scanned (its
+/// key known, or pending in this batch) waits in `extra` (its place among them) with its bytes
+/// in `side`. At the flush the batch is scanned, then `side` is appended to its buffer and
+/// the extras are merged back in place, so the sink gets every value in push order. Plain
+/// values cost nothing extra here.
 #[derive(Default)]
 struct Memo {
     /// Per key: what is known of its detections.
     state: Vec<Known>,
     /// Detections of done keys (`seg` unused).
     hits: Vec<Hit>,
-    /// Whether the current batch holds keyed values.
-    active: bool,
-    /// Per value of the batch (the values scanned): its key, if it has one.
-    scan_key: Vec<u32>,
-    /// Per value pushed: where its detections come from.
-    order: Vec<Src>,
-    /// Bytes of the values not scanned.
+    /// The values of the batch not scanned, in push order.
+    extra: Vec<Extra>,
+    /// Bytes of the extras.
     side: Vec<u8>,
+    /// Values of the batch that are the first of their key: (value, key), in order.
+    pending: Vec<(u32, u32)>,
     scan_hits: Vec<Hit>,
-    /// Per value scanned: where its detections start in `scan_hits`.
-    scan_at: Vec<u32>,
     /// The values in push order, for the sink.
     segs: Vec<Seg>,
 }
@@ -274,18 +271,43 @@ struct Memo {
 #[derive(Clone, Copy)]
 enum Known {
     Unknown,
-    /// Scanned with the current batch: this value of it.
-    Pending(u32),
+    /// Scanned with the current batch.
+    Pending,
     /// These detections of [`Memo::hits`].
     Done(u32, u32),
 }
 
+/// A value not scanned: it comes after the batch's first `at` values.
 #[derive(Clone, Copy)]
-enum Src {
-    /// This value of the batch (or the same bytes, for a key pending there).
-    Scan(u32),
-    /// Detections `hits` of [`Memo::hits`], bytes `bytes` of [`Memo::side`], context `ctx`.
-    Memo { hits: (u32, u32), bytes: (u32, u32), ctx: u32 },
+struct Extra {
+    at: u32,
+    key: u32,
+    /// Its bytes in [`Memo::side`].
+    bytes: (u32, u32),
+    loc: u64,
+    ctx: u32,
+}
+
+thread_local! {
+    /// The memo's buffers, kept from one file to the next (each file grew them from nothing).
+    static SPARE_MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::new(Memo::default());
+}
+
+impl Memo {
+    /// A memo with the buffers of the last one this thread dropped with [`Memo::give_back`].
+    fn reused() -> Memo {
+        let mut m = SPARE_MEMO.with(|s| std::mem::take(&mut *s.borrow_mut()));
+        m.state.clear();
+        m.hits.clear();
+        m.extra.clear();
+        m.side.clear();
+        m.pending.clear();
+        m
+    }
+
+    fn give_back(self) {
+        SPARE_MEMO.with(|s| *s.borrow_mut() = self);
+    }
 }
 
 impl<S: Sink> Driver<'_, S> {
@@ -301,50 +323,31 @@ impl<S: Sink> Driver<'_, S> {
         let i = self.locs.len() as u64;
         self.locs.push(loc);
         self.batch.push(value, i, ctx);
-        if self.memo.active {
-            self.memo_push_plain();
-        }
         if self.batch.size() + self.memo.side.len() >= BATCH_BYTES {
             self.flush();
         }
-    }
-
-    /// A value without a key, while the batch holds keyed ones: it is scanned.
-    #[inline(never)]
-    fn memo_push_plain(&mut self) {
-        let s = self.batch.segs.len() as u32 - 1;
-        self.memo.scan_key.push(u32::MAX);
-        self.memo.order.push(Src::Scan(s));
     }
 
     /// Pushes a value whose detections are those of every other value pushed with the same
     /// `key` since [`Driver::memo_reset`] (same bytes, same context): it is scanned once.
     #[inline]
     pub(crate) fn push_keyed(&mut self, value: &[u8], loc: Loc, ctx: u32, key: usize) {
-        if !self.memo.active {
-            self.memo_start();
-        }
         let i = self.locs.len() as u64;
         self.locs.push(loc);
         let m = &mut self.memo;
-        let src = match m.state.get(key).copied() {
-            Some(Known::Done(o, n)) => {
+        match m.state.get(key).copied() {
+            Some(Known::Done(..) | Known::Pending) => {
                 let a = m.side.len() as u32;
                 m.side.extend_from_slice(value);
-                Src::Memo { hits: (o, n), bytes: (a, m.side.len() as u32), ctx }
+                m.extra.push(Extra { at: self.batch.segs.len() as u32, key: key as u32, bytes: (a, m.side.len() as u32), loc: i, ctx });
             }
-            Some(Known::Pending(s)) => Src::Scan(s),
-            st => {
-                let s = self.batch.segs.len() as u32;
+            Some(Known::Unknown) => {
+                m.pending.push((self.batch.segs.len() as u32, key as u32));
+                m.state[key] = Known::Pending;
                 self.batch.push(value, i, ctx);
-                m.scan_key.push(if st.is_some() { key as u32 } else { u32::MAX });
-                if st.is_some() {
-                    m.state[key] = Known::Pending(s);
-                }
-                Src::Scan(s)
             }
-        };
-        m.order.push(src);
+            None => self.batch.push(value, i, ctx),
+        }
         if self.batch.size() + m.side.len() >= BATCH_BYTES {
             self.flush();
         }
@@ -403,21 +406,12 @@ impl<S: Sink> Driver<'_, S> {
 
     /// Forgets every key and makes room for keys `0..n`.
     pub(crate) fn memo_reset(&mut self, n: usize) {
-        if self.memo.active {
+        if !self.memo.extra.is_empty() || !self.memo.pending.is_empty() {
             self.flush();
         }
         self.memo.state.clear();
         self.memo.state.resize(n, Known::Unknown);
         self.memo.hits.clear();
-    }
-
-    /// From now on, the batch holds the values to scan only (every value so far is one).
-    fn memo_start(&mut self) {
-        let m = &mut self.memo;
-        m.active = true;
-        let n = self.batch.segs.len() as u32;
-        m.scan_key.extend((0..n).map(|_| u32::MAX));
-        m.order.extend((0..n).map(Src::Scan));
     }
 
     /// Scans the batch, gives every value pushed its detections (in push order, as a scan
@@ -426,36 +420,52 @@ impl<S: Sink> Driver<'_, S> {
         let m = &mut self.memo;
         m.scan_hits.clear();
         self.scanner.scan(self.cache, &self.batch, &mut m.scan_hits);
-        m.scan_at.clear();
-        m.scan_at.resize(self.batch.segs.len() + 1, 0);
-        for h in &m.scan_hits {
-            m.scan_at[h.seg + 1] += 1;
-        }
-        for i in 1..m.scan_at.len() {
-            m.scan_at[i] += m.scan_at[i - 1];
-        }
-        for (s, &k) in m.scan_key.iter().enumerate() {
-            if let Some(st) = m.state.get_mut(k as usize) {
-                let (a, b) = (m.scan_at[s] as usize, m.scan_at[s + 1] as usize);
-                *st = Known::Done(m.hits.len() as u32, (b - a) as u32);
-                m.hits.extend_from_slice(&m.scan_hits[a..b]);
+        // The keys scanned in this batch are done (their values' detections in order).
+        let mut h = 0;
+        for &(s, k) in &m.pending {
+            while h < m.scan_hits.len() && m.scan_hits[h].seg < s as usize {
+                h += 1;
             }
+            let o = m.hits.len();
+            while h < m.scan_hits.len() && m.scan_hits[h].seg == s as usize {
+                m.hits.push(m.scan_hits[h]);
+                h += 1;
+            }
+            m.state[k as usize] = Known::Done(o as u32, (m.hits.len() - o) as u32);
+        }
+        m.pending.clear();
+        if m.extra.is_empty() {
+            std::mem::swap(&mut self.hits, &mut m.scan_hits);
+            return;
         }
         let base = self.batch.buf.len();
         self.batch.buf.extend_from_slice(&m.side);
         m.segs.clear();
-        for (i, src) in m.order.iter().enumerate() {
-            let (part, seg) = match *src {
-                Src::Scan(s) => {
-                    let g = self.batch.segs[s as usize];
-                    (&m.scan_hits[m.scan_at[s as usize] as usize..m.scan_at[s as usize + 1] as usize], Seg { loc: i as u64, ..g })
-                }
-                Src::Memo { hits: (o, n), bytes: (a, b), ctx } => (&m.hits[o as usize..(o + n) as usize], Seg { start: base + a as usize, end: base + b as usize, loc: i as u64, ctx }),
-            };
-            m.segs.push(seg);
-            self.hits.extend(part.iter().map(|h| Hit { seg: i, ..*h }));
+        let (mut s, mut h) = (0usize, 0usize);
+        let segs = &self.batch.segs;
+        for e in &m.extra {
+            // The scanned values before it, moved up by the extras before them.
+            let at = e.at as usize;
+            let shift = m.segs.len() - s;
+            m.segs.extend_from_slice(&segs[s..at]);
+            while h < m.scan_hits.len() && m.scan_hits[h].seg < at {
+                let x = m.scan_hits[h];
+                self.hits.push(Hit { seg: x.seg + shift, ..x });
+                h += 1;
+            }
+            s = at;
+            let i = m.segs.len();
+            m.segs.push(Seg { start: base + e.bytes.0 as usize, end: base + e.bytes.1 as usize, loc: e.loc, ctx: e.ctx });
+            if let Some(Known::Done(o, n)) = m.state.get(e.key as usize) {
+                self.hits.extend(m.hits[*o as usize..(*o + *n) as usize].iter().map(|x| Hit { seg: i, ..*x }));
+            }
         }
+        let shift = m.segs.len() - s;
+        m.segs.extend_from_slice(&segs[s..]);
+        self.hits.extend(m.scan_hits[h..].iter().map(|x| Hit { seg: x.seg + shift, ..*x }));
         std::mem::swap(&mut self.batch.segs, &mut m.segs);
+        m.extra.clear();
+        m.side.clear();
     }
 
     /// Whole lines from the start of `block` (each ending in `\n` with no `\r` before it, at
@@ -494,17 +504,12 @@ impl<S: Sink> Driver<'_, S> {
     }
 
     fn flush(&mut self) {
-        if self.batch.is_empty() && self.memo.order.is_empty() {
+        if self.batch.is_empty() && self.memo.extra.is_empty() {
             return;
         }
         self.hits.clear();
-        if self.memo.active {
+        if !self.memo.pending.is_empty() || !self.memo.extra.is_empty() {
             self.scan_memo();
-            let m = &mut self.memo;
-            m.active = false;
-            m.scan_key.clear();
-            m.order.clear();
-            m.side.clear();
         } else {
             self.scanner.scan(self.cache, &self.batch, &mut self.hits);
         }
@@ -589,7 +594,7 @@ pub fn scan_opened<S: Sink>(scanner: &Scanner, cache: &mut Cache, opened: Opened
     batch.clear();
     locs.clear();
     hits.clear();
-    let mut d = Driver { scanner, cache, batch, locs, hits, sink, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), memo: Memo::default(), cells: CellKeys { disabled: !scanner.keywords_stay_in_values(), ..CellKeys::default() } };
+    let mut d = Driver { scanner, cache, batch, locs, hits, sink, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), memo: Memo::reused(), cells: CellKeys { disabled: !scanner.keywords_stay_in_values(), ..CellKeys::default() } };
     let mut notes = Vec::new();
     let mut reader = opened.reader;
     let mut bytes = 0u64;
@@ -712,8 +717,9 @@ pub fn scan_opened<S: Sink>(scanner: &Scanner, cache: &mut Cache, opened: Opened
         }
     }
     d.flush();
-    let Driver { cache, batch, locs, hits, .. } = d;
+    let Driver { cache, batch, locs, hits, memo, .. } = d;
     cache.spare = Some((batch, locs, hits));
+    memo.give_back();
     Ok((bytes, notes))
 }
 
