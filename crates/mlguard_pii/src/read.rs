@@ -216,6 +216,8 @@ struct CellKeys {
     bytes: usize,
     /// No cell is keyed (a keyword holds a newline, or to compare with).
     disabled: bool,
+    /// Bit `c`: column `c` is no longer looked up (its `ColKeys::off`, seen without a call).
+    off: u64,
 }
 
 #[derive(Default)]
@@ -361,7 +363,7 @@ impl<S: Sink> Driver<'_, S> {
     /// A cell of a delimited file: keyed by its column and bytes while that pays.
     #[inline]
     fn push_cell(&mut self, col: usize, value: &[u8], loc: Loc, ctx: u32) {
-        if value.len() <= CELL_KEY_MAX {
+        if value.len() <= CELL_KEY_MAX && (col >= 64 || self.cells.off >> col & 1 == 0) {
             if let Some(k) = self.cell_key(col, value) {
                 self.push_keyed(value, loc, ctx, k);
                 return;
@@ -390,6 +392,9 @@ impl<S: Sink> Driver<'_, S> {
         }
         if c.lookups >= CELL_TRIAL && c.found.saturating_mul(8) < c.lookups {
             c.off = true;
+            if col < 64 {
+                ck.off |= 1 << col;
+            }
             c.map = Default::default();
             return None;
         }
