@@ -16,6 +16,8 @@ use regex_automata::{MatchKind, Span};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
+mod json;
+
 /// Batches are scanned when they hold this many bytes.
 pub const BATCH_BYTES: usize = 1 << 20;
 /// Longer lines are read in pieces of this size.
@@ -200,6 +202,8 @@ pub(crate) struct Driver<'a, S: Sink> {
     header: Vec<String>,
     header_ctx: Vec<u32>,
     path_ctx: std::collections::HashMap<String, u32>,
+    /// Per leaf of a JSON record (by its place in the record): the last path seen there and its context in this batch.
+    path_hint: Vec<(String, u32)>,
     memo: Memo,
     cells: CellKeys,
 }
@@ -523,6 +527,7 @@ impl<S: Sink> Driver<'_, S> {
         self.locs.clear();
         self.header_ctx.clear();
         self.path_ctx.clear();
+        self.path_hint.clear();
     }
 
     #[inline]
@@ -546,6 +551,36 @@ impl<S: Sink> Driver<'_, S> {
         }
         let c = self.batch.context(path);
         self.path_ctx.insert(path.to_string(), c);
+        c
+    }
+
+    /// The leaves of record `index`, walked by [`json::Leaves::read`].
+    fn push_leaves(&mut self, leaves: &json::Leaves, index: u64) {
+        let (mut p0, mut v0) = (0, 0);
+        for (j, &(pe, ve)) in leaves.ends.iter().enumerate() {
+            let path = &leaves.paths[p0..pe];
+            let c = self.leaf_ctx(j, path);
+            self.push(&leaves.vals.as_bytes()[v0..ve], Loc::Record { index, path: path.to_string() }, c);
+            (p0, v0) = (pe, ve);
+        }
+    }
+
+    /// [`Driver::path_ctx`], first tried as the path the `j`-th leaf of the last record had
+    /// (records of a file mostly have the same shape): a comparison instead of a hash.
+    fn leaf_ctx(&mut self, j: usize, path: &str) -> u32 {
+        if let Some((p, c)) = self.path_hint.get(j) {
+            if p == path {
+                return *c;
+            }
+        }
+        let c = self.path_ctx(path);
+        if self.path_hint.len() <= j {
+            self.path_hint.resize_with(j + 1, Default::default);
+        }
+        let h = &mut self.path_hint[j];
+        h.0.clear();
+        h.0.push_str(path);
+        h.1 = c;
         c
     }
 
@@ -599,7 +634,7 @@ pub fn scan_opened<S: Sink>(scanner: &Scanner, cache: &mut Cache, opened: Opened
     batch.clear();
     locs.clear();
     hits.clear();
-    let mut d = Driver { scanner, cache, batch, locs, hits, sink, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), memo: Memo::reused(), cells: CellKeys { disabled: !scanner.keywords_stay_in_values(), ..CellKeys::default() } };
+    let mut d = Driver { scanner, cache, batch, locs, hits, sink, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), path_hint: Vec::new(), memo: Memo::reused(), cells: CellKeys { disabled: !scanner.keywords_stay_in_values(), ..CellKeys::default() } };
     let mut notes = Vec::new();
     let mut reader = opened.reader;
     let mut bytes = 0u64;
@@ -668,31 +703,7 @@ pub fn scan_opened<S: Sink>(scanner: &Scanner, cache: &mut Cache, opened: Opened
             }
         }
         Kind::JsonLines => {
-            let mut line = Vec::new();
-            let mut index = 0u64;
-            loop {
-                line.clear();
-                let n = reader.read_until(b'\n', &mut line)?;
-                if n == 0 {
-                    break;
-                }
-                bytes += n as u64;
-                let t = trim_ascii(&line);
-                if t.is_empty() {
-                    continue;
-                }
-                match serde_json::from_slice::<serde_json::Value>(t) {
-                    Ok(v) => {
-                        let mut p = String::from("$");
-                        d.leaves(&v, &mut p, index);
-                    }
-                    Err(e) => {
-                        notes.push(Note { place: format!("line {}", index + 1), message: format!("not a JSON value ({e}); scanned as text") });
-                        d.push(t, Loc::Line { line: index + 1, column: 1 }, u32::MAX);
-                    }
-                }
-                index += 1;
-            }
+            bytes = scan_json_lines(&mut d, &mut reader, &mut notes, true)?;
         }
         Kind::Json => {
             let mut all = Vec::new();
@@ -726,6 +737,44 @@ pub fn scan_opened<S: Sink>(scanner: &Scanner, cache: &mut Cache, opened: Opened
     cache.spare = Some((batch, locs, hits));
     memo.give_back();
     Ok((bytes, notes))
+}
+
+/// The records of a JSON Lines file, each walked to its leaves; `fast`: straight from the
+/// parser where that gives what the walk of its `serde_json::Value` gives ([`json::Leaves`]),
+/// else (and for every record with `fast: false`) through the `Value`. Returns the bytes read.
+fn scan_json_lines<S: Sink>(d: &mut Driver<'_, S>, reader: &mut dyn BufRead, notes: &mut Vec<Note>, fast: bool) -> std::io::Result<u64> {
+    let mut line = Vec::new();
+    let mut index = 0u64;
+    let mut bytes = 0u64;
+    let mut leaves = json::Leaves::default();
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line)?;
+        if n == 0 {
+            break;
+        }
+        bytes += n as u64;
+        let t = trim_ascii(&line);
+        if t.is_empty() {
+            continue;
+        }
+        if fast && leaves.read(t) {
+            d.push_leaves(&leaves, index);
+        } else {
+            match serde_json::from_slice::<serde_json::Value>(t) {
+                Ok(v) => {
+                    let mut p = String::from("$");
+                    d.leaves(&v, &mut p, index);
+                }
+                Err(e) => {
+                    notes.push(Note { place: format!("line {}", index + 1), message: format!("not a JSON value ({e}); scanned as text") });
+                    d.push(t, Loc::Line { line: index + 1, column: 1 }, u32::MAX);
+                }
+            }
+        }
+        index += 1;
+    }
+    Ok(bytes)
 }
 
 /// The rows of a delimited file: the first is the header, every other row's non-empty
@@ -980,7 +1029,7 @@ mod tests {
         let mut seen = Seen::default();
         let mut notes = Vec::new();
         let bytes = {
-            let mut d = Driver { scanner: &scanner, cache: &mut cache, batch: Batch::new(), locs: Vec::new(), hits: Vec::new(), sink: &mut seen, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), memo: Memo::default(), cells: CellKeys::default() };
+            let mut d = Driver { scanner: &scanner, cache: &mut cache, batch: Batch::new(), locs: Vec::new(), hits: Vec::new(), sink: &mut seen, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), path_hint: Vec::new(), memo: Memo::default(), cells: CellKeys::default() };
             let reader: Box<dyn BufRead> = Box::new(BufReader::with_capacity(chunk, std::io::Cursor::new(data.to_vec())));
             let n = scan_delimited(&mut d, reader, delim, &mut notes, fast);
             d.flush();
@@ -1083,6 +1132,80 @@ mod tests {
         }
     }
 
+    /// Reads `data` as JSON Lines, walked straight from the parser (`fast`) or through
+    /// `serde_json::Value` only; the values pushed, their detections and the notes.
+    fn read_json_lines(data: &[u8], fast: bool) -> (All, u64, Vec<String>) {
+        let scanner = managed();
+        let mut cache = scanner.cache();
+        let mut all = All::default();
+        let mut notes = Vec::new();
+        let bytes = {
+            let mut d = driver(scanner, &mut cache, &mut all);
+            let mut reader = BufReader::with_capacity(64, std::io::Cursor::new(data.to_vec()));
+            let n = scan_json_lines(&mut d, &mut reader, &mut notes, fast).unwrap();
+            d.flush();
+            n
+        };
+        (all, bytes, notes.into_iter().map(|n| format!("{}: {}", n.place, n.message)).collect())
+    }
+
+    /// JSON text: objects whose keys repeat (and one of serde_json's private marker keys),
+    /// arrays, numbers of every kind, strings with escapes and sensitive values.
+    fn json_text() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            Just("null".to_string()),
+            Just("true".to_string()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            any::<u64>().prop_map(|n| n.to_string()),
+            any::<f64>().prop_map(|f| format!("{f:e}")),
+            Just("1.0".to_string()),
+            Just("-0.0".to_string()),
+            Just("1e400".to_string()),
+            Just("123456789012345678901234567890".to_string()),
+            prop::sample::select(vec!["jane@example.com", "078-05-1120", "4111 1111 1111 1111", "a\\\"b", "caf\\u00e9 \\n 10.1.2.3", "\\ud83d\\ude00", "", "(415) 555-0134"]).prop_map(|v| format!("\"{v}\"")),
+        ];
+        leaf.prop_recursive(4, 40, 5, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..5).prop_map(|v| format!("[{}]", v.join(","))),
+                proptest::collection::vec((prop::sample::select(vec!["a", "b", "email", "user name", "x'y", "", "$serde_json::private::RawValue", "ssn"]), inner), 0..5)
+                    .prop_map(|v| format!("{{{}}}", v.into_iter().map(|(k, x)| format!("\"{k}\": {x}")).collect::<Vec<_>>().join(","))),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+        /// Records walked straight from the parser push what the `Value` walk pushes (same
+        /// values, paths, contexts, detections and notes), also for lines that are not JSON.
+        #[test]
+        fn json_lines_walk_pushes_what_the_value_walk_pushes(lines in proptest::collection::vec((json_text(), 0usize..8), 0..12)) {
+            let mut data = String::new();
+            for (l, cut) in &lines {
+                // Some lines cut short or with a stray byte: not JSON.
+                match cut {
+                    0 => data.push_str(&l[..l.len() / 2]),
+                    1 => { data.push_str(l); data.push_str(" x"); }
+                    2 => { data.push_str("  "); data.push_str(l); data.push_str(" \r"); }
+                    _ => data.push_str(l),
+                }
+                data.push('\n');
+            }
+            let (fast, slow) = (read_json_lines(data.as_bytes(), true), read_json_lines(data.as_bytes(), false));
+            prop_assert_eq!(fast.0, slow.0);
+            prop_assert_eq!(fast.1, slow.1);
+            prop_assert_eq!(fast.2, slow.2);
+        }
+    }
+
+    #[test]
+    fn json_lines_walk_falls_back_where_the_value_differs() {
+        let data = b"{\"a\": \"jane@example.com\", \"b\": 1, \"a\": \"078-05-1120\"}\n{\"$serde_json::private::RawValue\": \"[\\\"x@example.com\\\"]\"}\n[1.5e3, -7, 18446744073709551615, 1e400]\n";
+        let (fast, slow) = (read_json_lines(data, true), read_json_lines(data, false));
+        assert!(fast.0.values.len() >= 4);
+        assert_eq!(fast.0, slow.0);
+        assert_eq!(fast.2, slow.2);
+    }
+
     /// Every value pushed and every detection, by location.
     #[derive(Default, Debug, PartialEq)]
     struct All {
@@ -1107,7 +1230,7 @@ mod tests {
     }
 
     fn driver<'a>(scanner: &'a Scanner, cache: &'a mut Cache, sink: &'a mut All) -> Driver<'a, All> {
-        Driver { scanner, cache, batch: Batch::new(), locs: Vec::new(), hits: Vec::new(), sink, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), memo: Memo::default(), cells: CellKeys::default() }
+        Driver { scanner, cache, batch: Batch::new(), locs: Vec::new(), hits: Vec::new(), sink, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), path_hint: Vec::new(), memo: Memo::default(), cells: CellKeys::default() }
     }
 
     const POOL: &[&[u8]] = &[b"123-45-6789", b"ssn 078-05-1120", b"Jane Roe", b"jane.roe@example.com", b"4111 1111 1111 1111", b"card 4111111111111111 and 5555555555554444", b"(415) 555-0134", b"account 12345678", b"", b"plain words", b"AKIAIOSFODNN7EXAMPLE", b"GB82 WEST 1234 5698 7654 32", b"\xff\xfe not utf-8", b"10.1.2.3", b"1 Main St, Springfield, IL 62701"];
