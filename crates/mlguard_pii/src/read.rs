@@ -618,7 +618,8 @@ impl<S: Sink> Driver<'_, S> {
 
 /// Appends a key to a JSON path: `.key`, or `['key']` when it is not a plain name.
 pub fn json_path_push(path: &mut String, key: &str) {
-    if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    // By bytes: a byte of a non-ASCII character is no ASCII letter or digit either.
+    if !key.is_empty() && key.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') {
         path.push('.');
         path.push_str(key);
     } else {
@@ -739,24 +740,18 @@ pub fn scan_opened<S: Sink>(scanner: &Scanner, cache: &mut Cache, opened: Opened
     Ok((bytes, notes))
 }
 
-/// The records of a JSON Lines file, each walked to its leaves; `fast`: straight from the
-/// parser where that gives what the walk of its `serde_json::Value` gives ([`json::Leaves`]),
-/// else (and for every record with `fast: false`) through the `Value`. Returns the bytes read.
+/// The records of a JSON Lines file, each walked to its leaves; `fast`: lines taken from the
+/// reader's buffer, and records walked straight from the parser where that gives what the
+/// walk of their `serde_json::Value` gives ([`json::Leaves`]), else through the `Value`;
+/// `fast: false` is the reference (`read_until` and the `Value`). Returns the bytes read.
 fn scan_json_lines<S: Sink>(d: &mut Driver<'_, S>, reader: &mut dyn BufRead, notes: &mut Vec<Note>, fast: bool) -> std::io::Result<u64> {
-    let mut line = Vec::new();
     let mut index = 0u64;
     let mut bytes = 0u64;
     let mut leaves = json::Leaves::default();
-    loop {
-        line.clear();
-        let n = reader.read_until(b'\n', &mut line)?;
-        if n == 0 {
-            break;
-        }
-        bytes += n as u64;
-        let t = trim_ascii(&line);
+    let mut record = |d: &mut Driver<'_, S>, line: &[u8]| {
+        let t = trim_ascii(line);
         if t.is_empty() {
-            continue;
+            return;
         }
         if fast && leaves.read(t) {
             d.push_leaves(&leaves, index);
@@ -773,8 +768,56 @@ fn scan_json_lines<S: Sink>(d: &mut Driver<'_, S>, reader: &mut dyn BufRead, not
             }
         }
         index += 1;
+    };
+    if !fast {
+        // The reference: lines by `read_until`, every record through its `Value`.
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            let n = reader.read_until(b'\n', &mut line)?;
+            if n == 0 {
+                return Ok(bytes);
+            }
+            bytes += n as u64;
+            record(d, &line);
+        }
     }
-    Ok(bytes)
+    // Lines as `read_until(b'\n')` reads them, taken from the reader's buffer where whole.
+    let nl = Prefilter::new(MatchKind::LeftmostFirst, &[b"\n"]);
+    let find_nl = |h: &[u8]| match &nl {
+        Some(p) => p.find(h, Span::from(0..h.len())).map(|s| s.start),
+        None => h.iter().position(|&b| b == b'\n'),
+    };
+    let mut pending: Vec<u8> = Vec::new();
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            if !pending.is_empty() {
+                record(d, &pending);
+            }
+            return Ok(bytes);
+        }
+        let mut at = 0;
+        while let Some(i) = find_nl(&buf[at..]) {
+            let end = at + i + 1;
+            if pending.is_empty() {
+                record(d, &buf[at..end]);
+            } else {
+                pending.extend_from_slice(&buf[at..end]);
+                record(d, &pending);
+                pending.clear();
+            }
+            at = end;
+        }
+        pending.extend_from_slice(&buf[at..]);
+        let n = buf.len();
+        bytes += n as u64;
+        reader.consume(n);
+    }
 }
 
 /// The rows of a delimited file: the first is the header, every other row's non-empty
