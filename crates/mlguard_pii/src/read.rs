@@ -16,6 +16,8 @@ use regex_automata::{MatchKind, Span};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
+mod json;
+
 /// Batches are scanned when they hold this many bytes.
 pub const BATCH_BYTES: usize = 1 << 20;
 /// Longer lines are read in pieces of this size.
@@ -200,6 +202,8 @@ pub(crate) struct Driver<'a, S: Sink> {
     header: Vec<String>,
     header_ctx: Vec<u32>,
     path_ctx: std::collections::HashMap<String, u32>,
+    /// Per leaf of a JSON record (by its place in the record): the last path seen there and its context in this batch.
+    path_hint: Vec<(String, u32)>,
     memo: Memo,
     cells: CellKeys,
 }
@@ -216,6 +220,8 @@ struct CellKeys {
     bytes: usize,
     /// No cell is keyed (a keyword holds a newline, or to compare with).
     disabled: bool,
+    /// Bit `c`: column `c` is no longer looked up (its `ColKeys::off`, seen without a call).
+    off: u64,
 }
 
 #[derive(Default)]
@@ -240,33 +246,30 @@ const CELL_KEY_BYTES: usize = 4 << 20;
 /// every value; a hit saves scanning the value).
 const CELL_TRIAL: u32 = 1024;
 
-/// Values pushed with a key ([`Driver::push_keyed`]: a Parquet dictionary index) whose
-/// detections are worked out once per key. A value's detections depend only on its bytes
-/// and its context (a batch holds each value between `\n`s; a match that runs past its
-/// value is searched again within it, and no keyword holds a `\n`), so the first value of
-/// a key is scanned and later ones get its detections.
+/// Values pushed with a key ([`Driver::push_keyed`]: a Parquet dictionary index, a repeated
+/// CSV cell) whose detections are worked out once per key. A value's detections depend only
+/// on its bytes and its context (a batch holds each value between `\n`s; a match that runs
+/// past its value is searched again within it, and no keyword holds a `\n`), so the first
+/// value of a key is scanned and later ones get its detections.
 ///
-/// While a batch holds keyed values, [`Driver::batch`] holds only the values to scan (in
-/// order); the others' bytes wait in `side`, and `order` says, value by value in the order
-/// they were pushed, where each one's bytes and detections are. At the flush the batch is
-/// scanned, then `side` is appended to its buffer and the sink gets the values in push order.
+/// [`Driver::batch`] holds only the values to scan, in push order; a value not scanned (its
+/// key known, or pending in this batch) waits in `extra` (its place among them) with its bytes
+/// in `side`. At the flush the batch is scanned, then `side` is appended to its buffer and
+/// the extras are merged back in place, so the sink gets every value in push order. Plain
+/// values cost nothing extra here.
 #[derive(Default)]
 struct Memo {
     /// Per key: what is known of its detections.
     state: Vec<Known>,
     /// Detections of done keys (`seg` unused).
     hits: Vec<Hit>,
-    /// Whether the current batch holds keyed values.
-    active: bool,
-    /// Per value of the batch (the values scanned): its key, if it has one.
-    scan_key: Vec<u32>,
-    /// Per value pushed: where its detections come from.
-    order: Vec<Src>,
-    /// Bytes of the values not scanned.
+    /// The values of the batch not scanned, in push order.
+    extra: Vec<Extra>,
+    /// Bytes of the extras.
     side: Vec<u8>,
+    /// Values of the batch that are the first of their key: (value, key), in order.
+    pending: Vec<(u32, u32)>,
     scan_hits: Vec<Hit>,
-    /// Per value scanned: where its detections start in `scan_hits`.
-    scan_at: Vec<u32>,
     /// The values in push order, for the sink.
     segs: Vec<Seg>,
 }
@@ -274,18 +277,43 @@ struct Memo {
 #[derive(Clone, Copy)]
 enum Known {
     Unknown,
-    /// Scanned with the current batch: this value of it.
-    Pending(u32),
+    /// Scanned with the current batch.
+    Pending,
     /// These detections of [`Memo::hits`].
     Done(u32, u32),
 }
 
+/// A value not scanned: it comes after the batch's first `at` values.
 #[derive(Clone, Copy)]
-enum Src {
-    /// This value of the batch (or the same bytes, for a key pending there).
-    Scan(u32),
-    /// Detections `hits` of [`Memo::hits`], bytes `bytes` of [`Memo::side`], context `ctx`.
-    Memo { hits: (u32, u32), bytes: (u32, u32), ctx: u32 },
+struct Extra {
+    at: u32,
+    key: u32,
+    /// Its bytes in [`Memo::side`].
+    bytes: (u32, u32),
+    loc: u64,
+    ctx: u32,
+}
+
+thread_local! {
+    /// The memo's buffers, kept from one file to the next (each file grew them from nothing).
+    static SPARE_MEMO: std::cell::RefCell<Memo> = std::cell::RefCell::new(Memo::default());
+}
+
+impl Memo {
+    /// A memo with the buffers of the last one this thread dropped with [`Memo::give_back`].
+    fn reused() -> Memo {
+        let mut m = SPARE_MEMO.with(|s| std::mem::take(&mut *s.borrow_mut()));
+        m.state.clear();
+        m.hits.clear();
+        m.extra.clear();
+        m.side.clear();
+        m.pending.clear();
+        m
+    }
+
+    fn give_back(self) {
+        SPARE_MEMO.with(|s| *s.borrow_mut() = self);
+    }
 }
 
 impl<S: Sink> Driver<'_, S> {
@@ -301,50 +329,31 @@ impl<S: Sink> Driver<'_, S> {
         let i = self.locs.len() as u64;
         self.locs.push(loc);
         self.batch.push(value, i, ctx);
-        if self.memo.active {
-            self.memo_push_plain();
-        }
         if self.batch.size() + self.memo.side.len() >= BATCH_BYTES {
             self.flush();
         }
-    }
-
-    /// A value without a key, while the batch holds keyed ones: it is scanned.
-    #[inline(never)]
-    fn memo_push_plain(&mut self) {
-        let s = self.batch.segs.len() as u32 - 1;
-        self.memo.scan_key.push(u32::MAX);
-        self.memo.order.push(Src::Scan(s));
     }
 
     /// Pushes a value whose detections are those of every other value pushed with the same
     /// `key` since [`Driver::memo_reset`] (same bytes, same context): it is scanned once.
     #[inline]
     pub(crate) fn push_keyed(&mut self, value: &[u8], loc: Loc, ctx: u32, key: usize) {
-        if !self.memo.active {
-            self.memo_start();
-        }
         let i = self.locs.len() as u64;
         self.locs.push(loc);
         let m = &mut self.memo;
-        let src = match m.state.get(key).copied() {
-            Some(Known::Done(o, n)) => {
+        match m.state.get(key).copied() {
+            Some(Known::Done(..) | Known::Pending) => {
                 let a = m.side.len() as u32;
                 m.side.extend_from_slice(value);
-                Src::Memo { hits: (o, n), bytes: (a, m.side.len() as u32), ctx }
+                m.extra.push(Extra { at: self.batch.segs.len() as u32, key: key as u32, bytes: (a, m.side.len() as u32), loc: i, ctx });
             }
-            Some(Known::Pending(s)) => Src::Scan(s),
-            st => {
-                let s = self.batch.segs.len() as u32;
+            Some(Known::Unknown) => {
+                m.pending.push((self.batch.segs.len() as u32, key as u32));
+                m.state[key] = Known::Pending;
                 self.batch.push(value, i, ctx);
-                m.scan_key.push(if st.is_some() { key as u32 } else { u32::MAX });
-                if st.is_some() {
-                    m.state[key] = Known::Pending(s);
-                }
-                Src::Scan(s)
             }
-        };
-        m.order.push(src);
+            None => self.batch.push(value, i, ctx),
+        }
         if self.batch.size() + m.side.len() >= BATCH_BYTES {
             self.flush();
         }
@@ -358,7 +367,7 @@ impl<S: Sink> Driver<'_, S> {
     /// A cell of a delimited file: keyed by its column and bytes while that pays.
     #[inline]
     fn push_cell(&mut self, col: usize, value: &[u8], loc: Loc, ctx: u32) {
-        if value.len() <= CELL_KEY_MAX {
+        if value.len() <= CELL_KEY_MAX && (col >= 64 || self.cells.off >> col & 1 == 0) {
             if let Some(k) = self.cell_key(col, value) {
                 self.push_keyed(value, loc, ctx, k);
                 return;
@@ -387,6 +396,9 @@ impl<S: Sink> Driver<'_, S> {
         }
         if c.lookups >= CELL_TRIAL && c.found.saturating_mul(8) < c.lookups {
             c.off = true;
+            if col < 64 {
+                ck.off |= 1 << col;
+            }
             c.map = Default::default();
             return None;
         }
@@ -403,21 +415,12 @@ impl<S: Sink> Driver<'_, S> {
 
     /// Forgets every key and makes room for keys `0..n`.
     pub(crate) fn memo_reset(&mut self, n: usize) {
-        if self.memo.active {
+        if !self.memo.extra.is_empty() || !self.memo.pending.is_empty() {
             self.flush();
         }
         self.memo.state.clear();
         self.memo.state.resize(n, Known::Unknown);
         self.memo.hits.clear();
-    }
-
-    /// From now on, the batch holds the values to scan only (every value so far is one).
-    fn memo_start(&mut self) {
-        let m = &mut self.memo;
-        m.active = true;
-        let n = self.batch.segs.len() as u32;
-        m.scan_key.extend((0..n).map(|_| u32::MAX));
-        m.order.extend((0..n).map(Src::Scan));
     }
 
     /// Scans the batch, gives every value pushed its detections (in push order, as a scan
@@ -426,36 +429,52 @@ impl<S: Sink> Driver<'_, S> {
         let m = &mut self.memo;
         m.scan_hits.clear();
         self.scanner.scan(self.cache, &self.batch, &mut m.scan_hits);
-        m.scan_at.clear();
-        m.scan_at.resize(self.batch.segs.len() + 1, 0);
-        for h in &m.scan_hits {
-            m.scan_at[h.seg + 1] += 1;
-        }
-        for i in 1..m.scan_at.len() {
-            m.scan_at[i] += m.scan_at[i - 1];
-        }
-        for (s, &k) in m.scan_key.iter().enumerate() {
-            if let Some(st) = m.state.get_mut(k as usize) {
-                let (a, b) = (m.scan_at[s] as usize, m.scan_at[s + 1] as usize);
-                *st = Known::Done(m.hits.len() as u32, (b - a) as u32);
-                m.hits.extend_from_slice(&m.scan_hits[a..b]);
+        // The keys scanned in this batch are done (their values' detections in order).
+        let mut h = 0;
+        for &(s, k) in &m.pending {
+            while h < m.scan_hits.len() && m.scan_hits[h].seg < s as usize {
+                h += 1;
             }
+            let o = m.hits.len();
+            while h < m.scan_hits.len() && m.scan_hits[h].seg == s as usize {
+                m.hits.push(m.scan_hits[h]);
+                h += 1;
+            }
+            m.state[k as usize] = Known::Done(o as u32, (m.hits.len() - o) as u32);
+        }
+        m.pending.clear();
+        if m.extra.is_empty() {
+            std::mem::swap(&mut self.hits, &mut m.scan_hits);
+            return;
         }
         let base = self.batch.buf.len();
         self.batch.buf.extend_from_slice(&m.side);
         m.segs.clear();
-        for (i, src) in m.order.iter().enumerate() {
-            let (part, seg) = match *src {
-                Src::Scan(s) => {
-                    let g = self.batch.segs[s as usize];
-                    (&m.scan_hits[m.scan_at[s as usize] as usize..m.scan_at[s as usize + 1] as usize], Seg { loc: i as u64, ..g })
-                }
-                Src::Memo { hits: (o, n), bytes: (a, b), ctx } => (&m.hits[o as usize..(o + n) as usize], Seg { start: base + a as usize, end: base + b as usize, loc: i as u64, ctx }),
-            };
-            m.segs.push(seg);
-            self.hits.extend(part.iter().map(|h| Hit { seg: i, ..*h }));
+        let (mut s, mut h) = (0usize, 0usize);
+        let segs = &self.batch.segs;
+        for e in &m.extra {
+            // The scanned values before it, moved up by the extras before them.
+            let at = e.at as usize;
+            let shift = m.segs.len() - s;
+            m.segs.extend_from_slice(&segs[s..at]);
+            while h < m.scan_hits.len() && m.scan_hits[h].seg < at {
+                let x = m.scan_hits[h];
+                self.hits.push(Hit { seg: x.seg + shift, ..x });
+                h += 1;
+            }
+            s = at;
+            let i = m.segs.len();
+            m.segs.push(Seg { start: base + e.bytes.0 as usize, end: base + e.bytes.1 as usize, loc: e.loc, ctx: e.ctx });
+            if let Some(Known::Done(o, n)) = m.state.get(e.key as usize) {
+                self.hits.extend(m.hits[*o as usize..(*o + *n) as usize].iter().map(|x| Hit { seg: i, ..*x }));
+            }
         }
+        let shift = m.segs.len() - s;
+        m.segs.extend_from_slice(&segs[s..]);
+        self.hits.extend(m.scan_hits[h..].iter().map(|x| Hit { seg: x.seg + shift, ..*x }));
         std::mem::swap(&mut self.batch.segs, &mut m.segs);
+        m.extra.clear();
+        m.side.clear();
     }
 
     /// Whole lines from the start of `block` (each ending in `\n` with no `\r` before it, at
@@ -494,17 +513,12 @@ impl<S: Sink> Driver<'_, S> {
     }
 
     fn flush(&mut self) {
-        if self.batch.is_empty() && self.memo.order.is_empty() {
+        if self.batch.is_empty() && self.memo.extra.is_empty() {
             return;
         }
         self.hits.clear();
-        if self.memo.active {
+        if !self.memo.pending.is_empty() || !self.memo.extra.is_empty() {
             self.scan_memo();
-            let m = &mut self.memo;
-            m.active = false;
-            m.scan_key.clear();
-            m.order.clear();
-            m.side.clear();
         } else {
             self.scanner.scan(self.cache, &self.batch, &mut self.hits);
         }
@@ -513,6 +527,7 @@ impl<S: Sink> Driver<'_, S> {
         self.locs.clear();
         self.header_ctx.clear();
         self.path_ctx.clear();
+        self.path_hint.clear();
     }
 
     #[inline]
@@ -536,6 +551,36 @@ impl<S: Sink> Driver<'_, S> {
         }
         let c = self.batch.context(path);
         self.path_ctx.insert(path.to_string(), c);
+        c
+    }
+
+    /// The leaves of record `index`, walked by [`json::Leaves::read`].
+    fn push_leaves(&mut self, leaves: &json::Leaves, index: u64) {
+        let (mut p0, mut v0) = (0, 0);
+        for (j, &(pe, ve)) in leaves.ends.iter().enumerate() {
+            let path = &leaves.paths[p0..pe];
+            let c = self.leaf_ctx(j, path);
+            self.push(&leaves.vals.as_bytes()[v0..ve], Loc::Record { index, path: path.to_string() }, c);
+            (p0, v0) = (pe, ve);
+        }
+    }
+
+    /// [`Driver::path_ctx`], first tried as the path the `j`-th leaf of the last record had
+    /// (records of a file mostly have the same shape): a comparison instead of a hash.
+    fn leaf_ctx(&mut self, j: usize, path: &str) -> u32 {
+        if let Some((p, c)) = self.path_hint.get(j) {
+            if p == path {
+                return *c;
+            }
+        }
+        let c = self.path_ctx(path);
+        if self.path_hint.len() <= j {
+            self.path_hint.resize_with(j + 1, Default::default);
+        }
+        let h = &mut self.path_hint[j];
+        h.0.clear();
+        h.0.push_str(path);
+        h.1 = c;
         c
     }
 
@@ -573,7 +618,8 @@ impl<S: Sink> Driver<'_, S> {
 
 /// Appends a key to a JSON path: `.key`, or `['key']` when it is not a plain name.
 pub fn json_path_push(path: &mut String, key: &str) {
-    if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+    // By bytes: a byte of a non-ASCII character is no ASCII letter or digit either.
+    if !key.is_empty() && key.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') {
         path.push('.');
         path.push_str(key);
     } else {
@@ -589,7 +635,7 @@ pub fn scan_opened<S: Sink>(scanner: &Scanner, cache: &mut Cache, opened: Opened
     batch.clear();
     locs.clear();
     hits.clear();
-    let mut d = Driver { scanner, cache, batch, locs, hits, sink, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), memo: Memo::default(), cells: CellKeys { disabled: !scanner.keywords_stay_in_values(), ..CellKeys::default() } };
+    let mut d = Driver { scanner, cache, batch, locs, hits, sink, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), path_hint: Vec::new(), memo: Memo::reused(), cells: CellKeys { disabled: !scanner.keywords_stay_in_values(), ..CellKeys::default() } };
     let mut notes = Vec::new();
     let mut reader = opened.reader;
     let mut bytes = 0u64;
@@ -658,31 +704,7 @@ pub fn scan_opened<S: Sink>(scanner: &Scanner, cache: &mut Cache, opened: Opened
             }
         }
         Kind::JsonLines => {
-            let mut line = Vec::new();
-            let mut index = 0u64;
-            loop {
-                line.clear();
-                let n = reader.read_until(b'\n', &mut line)?;
-                if n == 0 {
-                    break;
-                }
-                bytes += n as u64;
-                let t = trim_ascii(&line);
-                if t.is_empty() {
-                    continue;
-                }
-                match serde_json::from_slice::<serde_json::Value>(t) {
-                    Ok(v) => {
-                        let mut p = String::from("$");
-                        d.leaves(&v, &mut p, index);
-                    }
-                    Err(e) => {
-                        notes.push(Note { place: format!("line {}", index + 1), message: format!("not a JSON value ({e}); scanned as text") });
-                        d.push(t, Loc::Line { line: index + 1, column: 1 }, u32::MAX);
-                    }
-                }
-                index += 1;
-            }
+            bytes = scan_json_lines(&mut d, &mut reader, &mut notes, true)?;
         }
         Kind::Json => {
             let mut all = Vec::new();
@@ -712,9 +734,90 @@ pub fn scan_opened<S: Sink>(scanner: &Scanner, cache: &mut Cache, opened: Opened
         }
     }
     d.flush();
-    let Driver { cache, batch, locs, hits, .. } = d;
+    let Driver { cache, batch, locs, hits, memo, .. } = d;
     cache.spare = Some((batch, locs, hits));
+    memo.give_back();
     Ok((bytes, notes))
+}
+
+/// The records of a JSON Lines file, each walked to its leaves; `fast`: lines taken from the
+/// reader's buffer, and records walked straight from the parser where that gives what the
+/// walk of their `serde_json::Value` gives ([`json::Leaves`]), else through the `Value`;
+/// `fast: false` is the reference (`read_until` and the `Value`). Returns the bytes read.
+fn scan_json_lines<S: Sink>(d: &mut Driver<'_, S>, reader: &mut dyn BufRead, notes: &mut Vec<Note>, fast: bool) -> std::io::Result<u64> {
+    let mut index = 0u64;
+    let mut bytes = 0u64;
+    let mut leaves = json::Leaves::default();
+    let mut record = |d: &mut Driver<'_, S>, line: &[u8]| {
+        let t = trim_ascii(line);
+        if t.is_empty() {
+            return;
+        }
+        if fast && leaves.read(t) {
+            d.push_leaves(&leaves, index);
+        } else {
+            match serde_json::from_slice::<serde_json::Value>(t) {
+                Ok(v) => {
+                    let mut p = String::from("$");
+                    d.leaves(&v, &mut p, index);
+                }
+                Err(e) => {
+                    notes.push(Note { place: format!("line {}", index + 1), message: format!("not a JSON value ({e}); scanned as text") });
+                    d.push(t, Loc::Line { line: index + 1, column: 1 }, u32::MAX);
+                }
+            }
+        }
+        index += 1;
+    };
+    if !fast {
+        // The reference: lines by `read_until`, every record through its `Value`.
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            let n = reader.read_until(b'\n', &mut line)?;
+            if n == 0 {
+                return Ok(bytes);
+            }
+            bytes += n as u64;
+            record(d, &line);
+        }
+    }
+    // Lines as `read_until(b'\n')` reads them, taken from the reader's buffer where whole.
+    let nl = Prefilter::new(MatchKind::LeftmostFirst, &[b"\n"]);
+    let find_nl = |h: &[u8]| match &nl {
+        Some(p) => p.find(h, Span::from(0..h.len())).map(|s| s.start),
+        None => h.iter().position(|&b| b == b'\n'),
+    };
+    let mut pending: Vec<u8> = Vec::new();
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buf.is_empty() {
+            if !pending.is_empty() {
+                record(d, &pending);
+            }
+            return Ok(bytes);
+        }
+        let mut at = 0;
+        while let Some(i) = find_nl(&buf[at..]) {
+            let end = at + i + 1;
+            if pending.is_empty() {
+                record(d, &buf[at..end]);
+            } else {
+                pending.extend_from_slice(&buf[at..end]);
+                record(d, &pending);
+                pending.clear();
+            }
+            at = end;
+        }
+        pending.extend_from_slice(&buf[at..]);
+        let n = buf.len();
+        bytes += n as u64;
+        reader.consume(n);
+    }
 }
 
 /// The rows of a delimited file: the first is the header, every other row's non-empty
@@ -969,7 +1072,7 @@ mod tests {
         let mut seen = Seen::default();
         let mut notes = Vec::new();
         let bytes = {
-            let mut d = Driver { scanner: &scanner, cache: &mut cache, batch: Batch::new(), locs: Vec::new(), hits: Vec::new(), sink: &mut seen, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), memo: Memo::default(), cells: CellKeys::default() };
+            let mut d = Driver { scanner: &scanner, cache: &mut cache, batch: Batch::new(), locs: Vec::new(), hits: Vec::new(), sink: &mut seen, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), path_hint: Vec::new(), memo: Memo::default(), cells: CellKeys::default() };
             let reader: Box<dyn BufRead> = Box::new(BufReader::with_capacity(chunk, std::io::Cursor::new(data.to_vec())));
             let n = scan_delimited(&mut d, reader, delim, &mut notes, fast);
             d.flush();
@@ -1072,6 +1175,80 @@ mod tests {
         }
     }
 
+    /// Reads `data` as JSON Lines, walked straight from the parser (`fast`) or through
+    /// `serde_json::Value` only; the values pushed, their detections and the notes.
+    fn read_json_lines(data: &[u8], fast: bool) -> (All, u64, Vec<String>) {
+        let scanner = managed();
+        let mut cache = scanner.cache();
+        let mut all = All::default();
+        let mut notes = Vec::new();
+        let bytes = {
+            let mut d = driver(scanner, &mut cache, &mut all);
+            let mut reader = BufReader::with_capacity(64, std::io::Cursor::new(data.to_vec()));
+            let n = scan_json_lines(&mut d, &mut reader, &mut notes, fast).unwrap();
+            d.flush();
+            n
+        };
+        (all, bytes, notes.into_iter().map(|n| format!("{}: {}", n.place, n.message)).collect())
+    }
+
+    /// JSON text: objects whose keys repeat (and one of serde_json's private marker keys),
+    /// arrays, numbers of every kind, strings with escapes and sensitive values.
+    fn json_text() -> impl Strategy<Value = String> {
+        let leaf = prop_oneof![
+            Just("null".to_string()),
+            Just("true".to_string()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            any::<u64>().prop_map(|n| n.to_string()),
+            any::<f64>().prop_map(|f| format!("{f:e}")),
+            Just("1.0".to_string()),
+            Just("-0.0".to_string()),
+            Just("1e400".to_string()),
+            Just("123456789012345678901234567890".to_string()),
+            prop::sample::select(vec!["jane@example.com", "078-05-1120", "4111 1111 1111 1111", "a\\\"b", "caf\\u00e9 \\n 10.1.2.3", "\\ud83d\\ude00", "", "(415) 555-0134"]).prop_map(|v| format!("\"{v}\"")),
+        ];
+        leaf.prop_recursive(4, 40, 5, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..5).prop_map(|v| format!("[{}]", v.join(","))),
+                proptest::collection::vec((prop::sample::select(vec!["a", "b", "email", "user name", "x'y", "", "$serde_json::private::RawValue", "ssn"]), inner), 0..5)
+                    .prop_map(|v| format!("{{{}}}", v.into_iter().map(|(k, x)| format!("\"{k}\": {x}")).collect::<Vec<_>>().join(","))),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+        /// Records walked straight from the parser push what the `Value` walk pushes (same
+        /// values, paths, contexts, detections and notes), also for lines that are not JSON.
+        #[test]
+        fn json_lines_walk_pushes_what_the_value_walk_pushes(lines in proptest::collection::vec((json_text(), 0usize..8), 0..12)) {
+            let mut data = String::new();
+            for (l, cut) in &lines {
+                // Some lines cut short or with a stray byte: not JSON.
+                match cut {
+                    0 => data.push_str(&l[..l.len() / 2]),
+                    1 => { data.push_str(l); data.push_str(" x"); }
+                    2 => { data.push_str("  "); data.push_str(l); data.push_str(" \r"); }
+                    _ => data.push_str(l),
+                }
+                data.push('\n');
+            }
+            let (fast, slow) = (read_json_lines(data.as_bytes(), true), read_json_lines(data.as_bytes(), false));
+            prop_assert_eq!(fast.0, slow.0);
+            prop_assert_eq!(fast.1, slow.1);
+            prop_assert_eq!(fast.2, slow.2);
+        }
+    }
+
+    #[test]
+    fn json_lines_walk_falls_back_where_the_value_differs() {
+        let data = b"{\"a\": \"jane@example.com\", \"b\": 1, \"a\": \"078-05-1120\"}\n{\"$serde_json::private::RawValue\": \"[\\\"x@example.com\\\"]\"}\n[1.5e3, -7, 18446744073709551615, 1e400]\n";
+        let (fast, slow) = (read_json_lines(data, true), read_json_lines(data, false));
+        assert!(fast.0.values.len() >= 4);
+        assert_eq!(fast.0, slow.0);
+        assert_eq!(fast.2, slow.2);
+    }
+
     /// Every value pushed and every detection, by location.
     #[derive(Default, Debug, PartialEq)]
     struct All {
@@ -1096,7 +1273,7 @@ mod tests {
     }
 
     fn driver<'a>(scanner: &'a Scanner, cache: &'a mut Cache, sink: &'a mut All) -> Driver<'a, All> {
-        Driver { scanner, cache, batch: Batch::new(), locs: Vec::new(), hits: Vec::new(), sink, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), memo: Memo::default(), cells: CellKeys::default() }
+        Driver { scanner, cache, batch: Batch::new(), locs: Vec::new(), hits: Vec::new(), sink, header: Vec::new(), header_ctx: Vec::new(), path_ctx: Default::default(), path_hint: Vec::new(), memo: Memo::default(), cells: CellKeys::default() }
     }
 
     const POOL: &[&[u8]] = &[b"123-45-6789", b"ssn 078-05-1120", b"Jane Roe", b"jane.roe@example.com", b"4111 1111 1111 1111", b"card 4111111111111111 and 5555555555554444", b"(415) 555-0134", b"account 12345678", b"", b"plain words", b"AKIAIOSFODNN7EXAMPLE", b"GB82 WEST 1234 5698 7654 32", b"\xff\xfe not utf-8", b"10.1.2.3", b"1 Main St, Springfield, IL 62701"];
