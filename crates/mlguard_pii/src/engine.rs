@@ -218,8 +218,12 @@ pub struct Scanner {
 
 /// Patterns compiled together: leftmost-first for finding, all-matches for the retry.
 struct Group {
-    re: meta::Regex,
-    all: meta::Regex,
+    /// The meta regexes, built on first use: the group with keywords runs its own lazy
+    /// DFAs ([`Direct`]) and needs them only when a DFA gives up, and the e-mail group only
+    /// when [`AtSign`]'s DFA does, so most scanners never build them (building one costs
+    /// about as much as the DFAs' NFAs together).
+    re: LazyMeta,
+    all: LazyMeta,
     /// Pattern id -> identifier index.
     ids: Vec<usize>,
     /// Keyword patterns follow the identifiers' (ids from `ids.len()`): a match marks its
@@ -292,6 +296,9 @@ impl AtSign {
 struct Direct {
     fwd: hybrid::dfa::DFA,
     rev: hybrid::dfa::DFA,
+    /// The forward NFA with all-matches semantics, for the retry of the other patterns
+    /// matching where a candidate failed (configured as the meta regex configures its own).
+    all: hybrid::dfa::DFA,
     /// Per keyword pattern: its length in bytes when every match has it (ASCII keywords).
     kw_len: Vec<Option<usize>>,
     /// No match of any pattern (not even an empty one) starts at a `\n`, whatever byte
@@ -305,22 +312,55 @@ struct Direct {
 }
 
 impl Direct {
-    fn build(pats: &[&str], keywords: &[(String, u64)]) -> Option<Direct> {
-        let dfa = |rev: bool| {
-            let kind = if rev { MatchKind::All } else { MatchKind::LeftmostFirst };
+    /// From the group's NFAs, compiled once for all three DFAs (forward and reverse, no
+    /// capture states).
+    fn build(fwd_nfa: &thompson::NFA, rev_nfa: &thompson::NFA, keywords: &[(String, u64)]) -> Option<Direct> {
+        let dfa = |nfa: &thompson::NFA, kind: MatchKind, starts: bool| {
             hybrid::dfa::Builder::new()
-                .syntax(syntax::Config::new().unicode(false).utf8(false))
-                .thompson(thompson::Config::new().reverse(rev).which_captures(thompson::WhichCaptures::None).nfa_size_limit(Some(64 << 20)))
-                .configure(hybrid::dfa::Config::new().match_kind(kind).starts_for_each_pattern(!rev).unicode_word_boundary(true).cache_capacity(DFA_CACHE).minimum_cache_clear_count(Some(3)).minimum_bytes_per_state(Some(10)))
-                .build_many(pats)
+                .configure(hybrid::dfa::Config::new().match_kind(kind).starts_for_each_pattern(starts).unicode_word_boundary(true).cache_capacity(DFA_CACHE).minimum_cache_clear_count(Some(3)).minimum_bytes_per_state(Some(10)))
+                .build_from_nfa(nfa.clone())
                 .ok()
         };
         let kw_len = keywords.iter().map(|(k, _)| k.is_ascii().then_some(k.len())).collect();
-        let fwd = dfa(false)?;
+        let fwd = dfa(fwd_nfa, MatchKind::LeftmostFirst, true)?;
         let nl_dead = newline_starts_nothing(&fwd);
         let dead_first = dead_after_newline(&fwd);
-        Some(Direct { fwd, rev: dfa(true)?, kw_len, nl_dead, dead_first })
+        Some(Direct { fwd, rev: dfa(rev_nfa, MatchKind::All, false)?, all: dfa(fwd_nfa, MatchKind::All, true)?, kw_len, nl_dead, dead_first })
     }
+}
+
+/// A meta regex over a group's parsed patterns, built the first time it is needed (see
+/// [`Group::re`]). `None` if it does not build (the group's NFA did, so only a pattern
+/// near the NFA size limit could: its searches then find nothing).
+struct LazyMeta {
+    pats: std::sync::Arc<Vec<String>>,
+    kind: MatchKind,
+    re: std::sync::OnceLock<Option<meta::Regex>>,
+}
+
+impl LazyMeta {
+    fn get(&self) -> Option<&meta::Regex> {
+        self.re.get_or_init(|| meta_builder(self.kind).build_many(&self.pats).ok()).as_ref()
+    }
+
+    /// A search with the regex, its cache made on first use.
+    fn search(&self, cache: &mut Option<meta::Cache>, input: &Input<'_>) -> Option<regex_automata::Match> {
+        let re = self.get()?;
+        re.search_with(cache.get_or_insert_with(|| re.create_cache()), input)
+    }
+
+    fn which_overlapping(&self, cache: &mut Option<meta::Cache>, input: &Input<'_>, set: &mut PatternSet) {
+        if let Some(re) = self.get() {
+            re.which_overlapping_matches_with(cache.get_or_insert_with(|| re.create_cache()), input, set);
+        }
+    }
+}
+
+/// How the group regexes are built.
+fn meta_builder(kind: MatchKind) -> meta::Builder {
+    let mut b = meta::Regex::builder();
+    b.syntax(syntax::Config::new().unicode(false).utf8(false)).configure(meta::Config::new().match_kind(kind).utf8_empty(false).hybrid_cache_capacity(DFA_CACHE).nfa_size_limit(Some(64 << 20)));
+    b
 }
 
 /// Per byte: whether the forward lazy DFA `fwd`, anchored, started after a `\n`, dies on it
@@ -355,6 +395,7 @@ fn newline_starts_nothing(fwd: &hybrid::dfa::DFA) -> bool {
 struct DirectCache {
     fwd: hybrid::dfa::Cache,
     rev: hybrid::dfa::Cache,
+    all: hybrid::dfa::Cache,
 }
 
 /// One keyword-gated identifier.
@@ -480,8 +521,8 @@ impl Runs {
 }
 
 struct GroupCache {
-    re: meta::Cache,
-    all: meta::Cache,
+    re: Option<meta::Cache>,
+    all: Option<meta::Cache>,
     set: PatternSet,
     /// The value the stream's last search stopped in (searches move forward).
     hint: usize,
@@ -496,37 +537,38 @@ impl Group {
         }
         let kw_pats: Vec<String> = keywords.iter().map(|(k, _)| keyword_pattern(k)).collect();
         let pats: Vec<&str> = ids.iter().map(|&i| idents[i].pattern.as_str()).chain(kw_pats.iter().map(String::as_str)).collect();
-        let build = |p: &[&str], kind: MatchKind| {
-            meta::Regex::builder()
-                .syntax(syntax::Config::new().unicode(false).utf8(false))
-                .configure(meta::Config::new().match_kind(kind).utf8_empty(false).hybrid_cache_capacity(DFA_CACHE).nfa_size_limit(Some(64 << 20)))
-                .build_many(p)
-                .map_err(Box::new)
+        // Parsed once; the NFAs compiled once per direction for the lazy DFAs.
+        let cfg = syntax::Config::new().unicode(false).utf8(false);
+        let compiler = |rev: bool| {
+            let mut c = thompson::Compiler::new();
+            c.configure(thompson::Config::new().reverse(rev).which_captures(thompson::WhichCaptures::None).nfa_size_limit(Some(64 << 20)));
+            c
         };
-        let (re, all) = match (build(&pats, MatchKind::LeftmostFirst), build(&pats, MatchKind::All)) {
-            (Ok(a), Ok(b)) => (a, b),
-            _ => {
-                // Name the identifier whose pattern does not compile.
-                for &i in &ids {
-                    if let Err(e) = build(&[idents[i].pattern.as_str()], MatchKind::LeftmostFirst) {
-                        return Err(Error::Identifier { name: idents[i].name.clone(), message: e.to_string() });
-                    }
+        let compiled = syntax::parse_many_with(&pats, &cfg).ok().and_then(|h| compiler(false).build_many_from_hir(&h).ok().map(|n| (h, n)));
+        let Some((hirs, fwd_nfa)) = compiled else {
+            // Name the identifier whose pattern does not compile.
+            let build = |p: &[&str]| meta_builder(MatchKind::LeftmostFirst).build_many(p).map_err(Box::new);
+            for &i in &ids {
+                if let Err(e) = build(&[idents[i].pattern.as_str()]) {
+                    return Err(Error::Identifier { name: idents[i].name.clone(), message: e.to_string() });
                 }
-                return Err(Error::Identifier { name: "(all)".into(), message: "the identifiers do not compile together".into() });
             }
+            return Err(Error::Identifier { name: "(all)".into(), message: "the identifiers do not compile together".into() });
         };
         // Two keywords can match at one place only if one is a prefix of the other; a
         // leftmost-first search reports one of them, which then unlocks both.
         let kw_masks = keywords.iter().map(|(k, _)| keywords.iter().filter(|(k2, _)| k.starts_with(k2.as_str()) || k2.starts_with(k.as_str())).fold(0, |a, (_, b)| a | b)).collect();
-        let direct = if keywords.is_empty() { None } else { Direct::build(&pats, keywords) };
+        let direct = if keywords.is_empty() { None } else { compiler(true).build_many_from_hir(&hirs).ok().and_then(|rev| Direct::build(&fwd_nfa, &rev, keywords)) };
         let at_sign = if pats.len() == 1 { AtSign::build(pats[0]) } else { None };
-        Ok(Some(Group { re, all, ids, kw_masks, direct, at_sign }))
+        let pats = std::sync::Arc::new(pats.iter().map(|p| p.to_string()).collect::<Vec<_>>());
+        let lazy = |kind| LazyMeta { pats: pats.clone(), kind, re: std::sync::OnceLock::new() };
+        Ok(Some(Group { re: lazy(MatchKind::LeftmostFirst), all: lazy(MatchKind::All), ids, kw_masks, direct, at_sign }))
     }
 
     fn cache(&self) -> GroupCache {
-        let direct = self.direct.as_ref().map(|d| DirectCache { fwd: d.fwd.create_cache(), rev: d.rev.create_cache() });
+        let direct = self.direct.as_ref().map(|d| DirectCache { fwd: d.fwd.create_cache(), rev: d.rev.create_cache(), all: d.all.create_cache() });
         let at_sign = self.at_sign.as_ref().map(|a| a.fwd.create_cache());
-        GroupCache { re: self.re.create_cache(), all: self.all.create_cache(), set: PatternSet::new(self.ids.len() + self.kw_masks.len()), hint: 0, direct, at_sign }
+        GroupCache { re: None, all: None, set: PatternSet::new(self.ids.len() + self.kw_masks.len()), hint: 0, direct, at_sign }
     }
 
     /// The leftmost-first match in `hay[at..]`: (start, end, pattern), as `re` finds it.
@@ -592,7 +634,30 @@ impl Group {
                 Err(_) => {}
             }
         }
-        self.re.search_with(&mut c.re, &input).map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+        self.re.search(&mut c.re, &input).map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+    }
+
+    /// The patterns matching at `input`'s start (anchored), as `all` finds them.
+    fn which_at(&self, c: &mut GroupCache, input: &Input<'_>) {
+        c.set.clear();
+        if let (Some(d), Some(dc)) = (&self.direct, &mut c.direct) {
+            if d.all.try_which_overlapping_matches(&mut dc.all, input, &mut c.set).is_ok() {
+                return;
+            }
+            c.set.clear();
+        }
+        self.all.which_overlapping(&mut c.all, input, &mut c.set);
+    }
+
+    /// The end of pattern `q`'s match at `input`'s start (anchored there), as `re` finds it.
+    fn end_of(&self, direct: &mut Option<DirectCache>, re: &mut Option<meta::Cache>, input: &Input<'_>) -> Option<usize> {
+        if let (Some(d), Some(dc)) = (&self.direct, direct) {
+            // An anchored search needs no reverse search: the match starts where the input does.
+            if let Ok(m) = d.fwd.try_search_fwd(&mut dc.fwd, input) {
+                return m.map(|m| m.offset());
+            }
+        }
+        self.re.search(re, input).map(|m| m.end())
     }
 }
 
@@ -1106,8 +1171,7 @@ impl Scanner {
             }
             if found.is_none() && nv + g.kw_masks.len() > 1 {
                 // Every other pattern that matches at the same place, in priority order.
-                c.set.clear();
-                g.all.which_overlapping_matches_with(&mut c.all, &Input::new(hay).range(s..seg.end).anchored(Anchored::Yes), &mut c.set);
+                g.which_at(c, &Input::new(hay).range(s..seg.end).anchored(Anchored::Yes));
                 for q in c.set.iter() {
                     if q.as_usize() >= nv {
                         marks[si] |= g.kw_masks.get(q.as_usize() - nv).copied().unwrap_or(u64::MAX);
@@ -1118,10 +1182,10 @@ impl Scanner {
                         continue;
                     }
                     let inp = Input::new(hay).range(s..seg.end).anchored(Anchored::Pattern(q));
-                    if let Some(m2) = g.re.search_with(&mut c.re, &inp) {
-                        if m2.end() > m2.start() {
+                    if let Some(e2) = g.end_of(&mut c.direct, &mut c.re, &inp) {
+                        if e2 > s {
                             let qi = g.ids[q.as_usize()];
-                            if let Some(sp) = self.accept(qi, value, s - seg.start, m2.end() - seg.start, ctx) {
+                            if let Some(sp) = self.accept(qi, value, s - seg.start, e2 - seg.start, ctx) {
                                 found = Some((qi, sp));
                                 break;
                             }
@@ -1131,9 +1195,9 @@ impl Scanner {
             } else if found.is_none() && !in_seg && e > s {
                 // A single pattern whose match ran past its value: retried within the value.
                 let inp = Input::new(hay).range(s..seg.end).anchored(Anchored::Yes);
-                if let Some(m2) = g.re.search_with(&mut c.re, &inp) {
-                    if m2.end() > m2.start() {
-                        found = self.accept(g.ids[0], value, s - seg.start, m2.end() - seg.start, ctx).map(|sp| (g.ids[0], sp));
+                if let Some(e2) = g.end_of(&mut c.direct, &mut c.re, &inp) {
+                    if e2 > s {
+                        found = self.accept(g.ids[0], value, s - seg.start, e2 - seg.start, ctx).map(|sp| (g.ids[0], sp));
                     }
                 }
             }
@@ -1314,9 +1378,10 @@ mod tests {
         let s = managed();
         let g = &s.always[0];
         let mut c = g.cache();
-        let mut m = g.re.create_cache();
+        let re = g.re.get().expect("the meta regex builds");
+        let mut m = re.create_cache();
         for at in 0..=hay.len() {
-            let want = g.re.search_with(&mut m, &Input::new(hay).range(at..)).map(|x| (x.start(), x.end(), x.pattern().as_usize()));
+            let want = re.search_with(&mut m, &Input::new(hay).range(at..)).map(|x| (x.start(), x.end(), x.pattern().as_usize()));
             let got = g.find(&mut c, hay, at);
             prop_assert_eq!(got, want, "at {} in {:?}", at, String::from_utf8_lossy(hay));
         }
@@ -1362,6 +1427,52 @@ mod tests {
         #[test]
         fn direct_find_is_the_meta_regexs_bytes(hay in proptest::collection::vec(prop::sample::select(vec![b'0', b'4', b'9', b'-', b' ', b'\n', b'\n', b'A', b'Z', b'a', b'.', b':', b'(', b')', b'+', b'#', b'\'', 0xC3, 0xA9]), 0..40)) {
             direct_vs_meta(&hay)?;
+        }
+    }
+
+    /// The retry searches of the stream with keywords (its own all-matches DFA, its forward
+    /// DFA anchored at one pattern) from every position of `hay`, next to what the meta
+    /// regexes find there.
+    fn retry_vs_meta(hay: &[u8]) -> Result<(), TestCaseError> {
+        use regex_automata::{Anchored, Input, PatternID, PatternSet};
+        let g = &managed().always[0];
+        let mut c = g.cache();
+        let (re, all) = (g.re.get().expect("builds"), g.all.get().expect("builds"));
+        let (mut rc, mut ac) = (re.create_cache(), all.create_cache());
+        for at in 0..=hay.len() {
+            let input = Input::new(hay).range(at..).anchored(Anchored::Yes);
+            let mut want = PatternSet::new(all.pattern_len());
+            all.which_overlapping_matches_with(&mut ac, &input, &mut want);
+            g.which_at(&mut c, &input);
+            prop_assert_eq!(c.set.iter().collect::<Vec<_>>(), want.iter().collect::<Vec<_>>(), "at {} in {:?}", at, String::from_utf8_lossy(hay));
+            for q in 0..re.pattern_len() {
+                let input = Input::new(hay).range(at..).anchored(Anchored::Pattern(PatternID::must(q)));
+                let want = re.search_with(&mut rc, &input).map(|m| (m.start(), m.end()));
+                let got = g.end_of(&mut c.direct, &mut c.re, &input).map(|e| (at, e));
+                prop_assert_eq!(got, want, "pattern {} at {} in {:?}", q, at, String::from_utf8_lossy(hay));
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn retry_is_the_meta_regexs() {
+        assert!(managed().always[0].direct.is_some());
+        for p in PIECES {
+            retry_vs_meta(format!("\n{p}\n{p} {p}").as_bytes()).unwrap();
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+        #[test]
+        fn retry_is_the_meta_regexs_prop(parts in proptest::collection::vec((0..PIECES.len(), prop::sample::select(vec!["\n", " ", ",", "", ": ", "-"])), 0..6)) {
+            let mut hay = String::from("\n");
+            for (p, sep) in parts {
+                hay.push_str(PIECES[p]);
+                hay.push_str(sep);
+            }
+            retry_vs_meta(hay.as_bytes())?;
         }
     }
 

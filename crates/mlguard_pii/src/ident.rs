@@ -254,7 +254,7 @@ const NAME_KW: &[&str] = &[
 /// appendix C1, a work of the US government) and the common British ones.
 macro_rules! suffix {
     () => {
-        r"(?:Alley|Aly|Annex|Arcade|Avenue|Ave|Av|Bayou|Beach|Bend|Bluffs?|Bottom|Boulevard|Blvd|Branch|Bridge|Brooks?|Burgs?|Bypass|Camp|Canyon|Cape|Causeway|Centers?|Centre|Circles?|Cir|Cliffs?|Close|Club|Commons?|Corners?|Course|Courts?|Ct|Coves?|Creek|Crescent|Cres|Crest|Crossing|Crossroads?|Curve|Dale|Dam|Divide|Drives?|Dr|Estates?|Expressway|Expy|Extensions?|Falls?|Ferry|Fields?|Flats?|Fords?|Forest|Forges?|Forks?|Fort|Freeway|Fwy|Gardens?|Gateway|Glens?|Greens?|Groves?|Harbors?|Harbours?|Haven|Heights|Hts|Highway|Hwy|Hills?|Hollow|Inlet|Islands?|Isle|Junctions?|Keys?|Knolls?|Lakes?|Land|Landing|Lane|Ln|Lights?|Loaf|Locks?|Lodge|Loop|Mall|Manors?|Meadows?|Mews|Mills?|Mission|Motorway|Mount|Mountains?|Neck|Orchard|Oval|Overpass|Parks?|Parkways?|Pkwy|Pass|Passage|Path|Pike|Pines?|Place|Pl|Plains?|Plaza|Points?|Ports?|Prairie|Radial|Ramp|Ranch|Rapids?|Rest|Ridges?|River|Roads?|Rd|Route|Rte|Row|Rue|Run|Shoals?|Shores?|Skyway|Springs?|Spurs?|Squares?|Sq|Station|Stravenue|Stream|Streets?|St|Summit|Terrace|Ter|Throughway|Trace|Track|Trafficway|Trail|Trl|Trailer|Tunnel|Turnpike|Underpass|Unions?|Valleys?|Viaduct|Via|Views?|Villages?|Ville|Vista|Walks?|Wall|Ways?|Wells?|Wharf|Wynd)"
+        r"(?:Alley|Aly|Annex|Arcade|Avenue|Ave|Av|Bayou|Beach|Bend|Bluffs|Bluff|Bottom|Boulevard|Blvd|Branch|Bridge|Brooks|Brook|Burgs|Burg|Bypass|Camp|Canyon|Cape|Causeway|Centers|Center|Centre|Circles|Circle|Cir|Cliffs|Cliff|Close|Club|Commons|Common|Corners|Corner|Course|Courts|Court|Ct|Coves|Cove|Creek|Crescent|Cres|Crest|Crossing|Crossroads|Crossroad|Curve|Dale|Dam|Divide|Drives|Drive|Dr|Estates|Estate|Expressway|Expy|Extensions|Extension|Falls|Fall|Ferry|Fields|Field|Flats|Flat|Fords|Ford|Forest|Forges|Forge|Forks|Fork|Fort|Freeway|Fwy|Gardens|Garden|Gateway|Glens|Glen|Greens|Green|Groves|Grove|Harbors|Harbor|Harbours|Harbour|Haven|Heights|Hts|Highway|Hwy|Hills|Hill|Hollow|Inlet|Islands|Island|Isle|Junctions|Junction|Keys|Key|Knolls|Knoll|Lakes|Lake|Land|Landing|Lane|Ln|Lights|Light|Loaf|Locks|Lock|Lodge|Loop|Mall|Manors|Manor|Meadows|Meadow|Mews|Mills|Mill|Mission|Motorway|Mount|Mountains|Mountain|Neck|Orchard|Oval|Overpass|Parks|Park|Parkways|Parkway|Pkwy|Pass|Passage|Path|Pike|Pines|Pine|Place|Pl|Plains|Plain|Plaza|Points|Point|Ports|Port|Prairie|Radial|Ramp|Ranch|Rapids|Rapid|Rest|Ridges|Ridge|River|Roads|Road|Rd|Route|Rte|Row|Rue|Run|Shoals|Shoal|Shores|Shore|Skyway|Springs|Spring|Spurs|Spur|Squares|Square|Sq|Station|Stravenue|Stream|Streets|Street|St|Summit|Terrace|Ter|Throughway|Trace|Track|Trafficway|Trail|Trl|Trailer|Tunnel|Turnpike|Underpass|Unions|Union|Valleys|Valley|Viaduct|Via|Views|View|Villages|Village|Ville|Vista|Walks|Walk|Wall|Ways|Way|Wells|Well|Wharf|Wynd)"
     };
 }
 
@@ -262,7 +262,7 @@ macro_rules! suffix {
 /// Knolls`, `Drubinstraße 47-26`, `Friedlinde-Riehl-Gasse 4-7`, `8, rue Jeanne Henry`.
 const STREET_PAT: &str = concat!(
     // US/UK: number (or Flat/Studio/Unit/Apartment n), one to three words, a suffix.
-    r"(?:(?:Flat|Studio|Unit|Apartment|Apt\.?|Suite) [0-9]{1,5}[A-Za-z]?,? |[0-9]{1,6}[A-Za-z]?,? )(?:",
+    r"(?:(?:Flat|Studio|Unit|Apartment|Apt\.|Apt|Suite) [0-9]{1,5}[A-Za-z]?,? |[0-9]{1,6}[A-Za-z]?,? )(?:",
     word!(),
     r" )+",
     suffix!(),
@@ -270,7 +270,7 @@ const STREET_PAT: &str = concat!(
     // German: a compound or separate street word, then the house number.
     r"|(?:",
     word!(),
-    r"(?:stra(?:\xC3\x9F|ss)e|str\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee|steig|pfad|markt|graben|-(?:Stra(?:\xC3\x9F|ss)e|Weg|Gasse|Platz|Allee|Ring|Damm|Ufer|Chaussee|Steig|Pfad|Markt|Graben))",
+    r"(?:stra\xC3\x9Fe|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee|steig|pfad|markt|graben|-Stra\xC3\x9Fe|-Strasse|-Weg|-Gasse|-Platz|-Allee|-Ring|-Damm|-Ufer|-Chaussee|-Steig|-Pfad|-Markt|-Graben)",
     r"|(?:Am|An der|Auf dem|Im|In der|Zum|Zur) ",
     word!(),
     r") [0-9]{1,4}[a-z]?(?:[-/][0-9]{1,4}[a-z]?)?",
