@@ -1219,12 +1219,15 @@ impl Record {
         if self.odd_keys {
             return self.get_field(path);
         }
-        let mut cur = 0u32;
+        self.walk_members(0, segs, path)
+    }
+
+    /// Follows `segs` member by member from node `cur`; an array on the way fans out, which
+    /// only `get_field(path)` does.
+    fn walk_members<S: AsRef<str>>(&self, mut cur: u32, segs: &[S], path: &str) -> Option<EventValue<'_>> {
         for seg in segs {
-            let seg = seg.as_ref();
             match self.nodes.get(cur as usize).map(|n| n.kind) {
-                Some(Kind::Obj) => cur = self.member(cur, seg)?,
-                // Fans out: the general walk.
+                Some(Kind::Obj) => cur = self.member(cur, seg.as_ref())?,
                 Some(Kind::Arr) => return self.get_field(path),
                 _ => return None,
             }
@@ -1770,19 +1773,10 @@ impl Record {
         if self.odd_keys || self.nodes.first().map(|n| n.kind) != Some(Kind::Obj) {
             return self.get_dotted(path, segs);
         }
-        let mut cur = self.hot_at(slot);
+        let cur = self.hot_at(slot);
         if cur == NONE {
             return None;
         }
-        for seg in segs.iter().skip(1) {
-            let seg = seg.as_ref();
-            match self.nodes.get(cur as usize).map(|n| n.kind) {
-                Some(Kind::Obj) => cur = self.member(cur, seg)?,
-                // Fans out: the general walk.
-                Some(Kind::Arr) => return self.get_field(path),
-                _ => return None,
-            }
-        }
-        Some(self.event_value(cur))
+        self.walk_members(cur, segs.get(1..).unwrap_or(&[]), path)
     }
 }
