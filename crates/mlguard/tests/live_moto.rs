@@ -86,6 +86,11 @@ fn http_status(port: u16, path: &str) -> Option<u16> {
 }
 
 /// `mlguard` with AWS settings from nowhere but `creds`: no profile files, no instance metadata.
+/// Attempts per call against moto. The default (8) spends about a minute a run in the SDK's
+/// exponential backoff on the calls moto cannot answer (`MOTO_GAPS`), with both processes idle;
+/// two attempts still take the retry path once per failing call.
+const RETRIES: &str = "2";
+
 fn mlguard(args: &[&str], creds: (&str, &str)) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mlguard"))
         .args(args)
@@ -126,7 +131,7 @@ fn moto_collect_writes_the_snapshot_and_audit_finds_the_planted_problems() {
     let moto = Moto::start(&[]);
     let planted = moto.fixture();
     let out = tempdir("collect");
-    let o = mlguard(&["collect", "--endpoint-url", &moto.url, "--regions", "us-east-1", "--out", out.to_str().unwrap_or_default()], TESTING);
+    let o = mlguard(&["collect", "--endpoint-url", &moto.url, "--regions", "us-east-1", "--max-attempts", RETRIES, "--out", out.to_str().unwrap_or_default()], TESTING);
     let stderr = String::from_utf8_lossy(&o.stderr);
     eprintln!("{stderr}");
 
@@ -229,7 +234,7 @@ const MOTO_GAPS: &[&str] = &[
 fn moto_audit_live_collects_and_audits_in_one_step() {
     let moto = Moto::start(&[]);
     moto.fixture();
-    let o = mlguard(&["audit", "--live", "--endpoint-url", &moto.url, "--format", "json", "--fail-on", "critical"], TESTING);
+    let o = mlguard(&["audit", "--live", "--endpoint-url", &moto.url, "--max-attempts", RETRIES, "--format", "json", "--fail-on", "critical"], TESTING);
     assert!(matches!(o.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&o.stderr));
     let report: Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
     assert!(findings(&report).iter().any(|(r, id)| r == "IAM-001" && id.contains("role/SageMakerExecution")), "{report}");
@@ -259,7 +264,7 @@ print(k["AccessKeyId"], k["SecretAccessKey"])
     let keys = String::from_utf8_lossy(&o.stdout).trim().to_owned();
     let (id, secret) = keys.split_once(' ').unwrap_or(("", ""));
     let out = tempdir("denied");
-    let c = mlguard(&["collect", "--endpoint-url", &moto.url, "--out", out.to_str().unwrap_or_default()], (id, secret));
+    let c = mlguard(&["collect", "--endpoint-url", &moto.url, "--max-attempts", RETRIES, "--out", out.to_str().unwrap_or_default()], (id, secret));
     let stderr = String::from_utf8_lossy(&c.stderr);
     let manifest = read_json(&out.join("manifest.json"));
     let denied: Vec<String> = manifest["calls"].as_array().into_iter().flatten().filter(|c| c["outcome"] == "denied").map(|c| format!("{} {}", c["service"].as_str().unwrap_or(""), c["command"].as_str().unwrap_or(""))).collect();
