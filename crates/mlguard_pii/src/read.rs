@@ -1275,6 +1275,27 @@ mod tests {
         }
     }
 
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+        /// Lines with bytes that are not UTF-8 (inside strings or not), and UTF-8 lines, which
+        /// the walk parses as `str`: the walk pushes what the `Value` walk pushes.
+        #[test]
+        fn json_lines_walk_reads_lines_that_are_not_utf8(lines in proptest::collection::vec((json_text(), any::<prop::sample::Index>(), prop::sample::select(vec![0xffu8, 0xc3, 0xe9, 0x80, b'a'])), 0..10)) {
+            let mut data = Vec::new();
+            for (l, at, b) in &lines {
+                let mut l = l.clone().into_bytes();
+                let i = at.index(l.len() + 1);
+                l.insert(i, *b);
+                data.extend_from_slice(&l);
+                data.push(b'\n');
+            }
+            let (fast, slow) = (read_json_lines(&data, true), read_json_lines(&data, false));
+            prop_assert_eq!(fast.0, slow.0);
+            prop_assert_eq!(fast.1, slow.1);
+            prop_assert_eq!(fast.2, slow.2);
+        }
+    }
+
     /// Over several batches, leaves' paths are written into the `String`s of the last
     /// batch's locations (paths of other lengths, records of other shapes): every location
     /// is the one the `Value` walk gives.
