@@ -27,14 +27,15 @@
 use crate::engine::{Batch, Cache, Scanner};
 use crate::read::{Driver, Loc, Sink};
 use crate::redact::{rewrite, IntRange, Op, Out, Policy, Stats, TokenState};
-use ::parquet::basic::{ConvertedType, Encoding, LogicalType, Type as Physical};
+use ::parquet::basic::{Compression, ConvertedType, Encoding, LogicalType, Type as Physical};
 use ::parquet::column::page::{Page, PageReader};
 use ::parquet::column::reader::ColumnReader;
 use ::parquet::column::writer::{ColumnCloseResult, ColumnWriter};
 use ::parquet::data_type::ByteArray;
-use ::parquet::file::metadata::KeyValue;
+use ::parquet::file::metadata::{KeyValue, RowGroupMetaData};
 use ::parquet::file::properties::{WriterProperties, WriterVersion};
-use ::parquet::file::reader::{FileReader, SerializedFileReader};
+use ::parquet::file::reader::{FileReader, RowGroupReader, SerializedFileReader};
+use ::parquet::file::serialized_reader::SerializedPageReader;
 use ::parquet::file::writer::SerializedFileWriter;
 use ::parquet::schema::types::{ColumnDescriptor, Type};
 use std::fs::File;
@@ -194,6 +195,8 @@ pub(crate) fn scan_with<S: Sink>(d: &mut Driver<'_, S>, file: File, fast: bool) 
 
 fn scan_inner<S: Sink>(d: &mut Driver<'_, S>, file: File, fast: bool) -> Result<u64, String> {
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    // Our own handle for the page readers that hand snappy pages over still compressed.
+    let raw = Arc::new(file.try_clone().map_err(|e| format!("cannot read again: {e}"))?);
     let reader = SerializedFileReader::new(file).map_err(err)?;
     let meta = reader.metadata();
     let schema = meta.file_metadata().schema_descr();
@@ -202,6 +205,7 @@ fn scan_inner<S: Sink>(d: &mut Driver<'_, S>, file: File, fast: bool) -> Result<
     let mut row_base = 0u64;
     let mut chunk = Chunk::default();
     let mut buf = Vec::new();
+    let mut pages = PageBufs::reused();
     for g in 0..reader.num_row_groups() {
         let rg = reader.get_row_group(g).map_err(err)?;
         for (j, &lf) in leaves.iter().enumerate() {
@@ -213,7 +217,9 @@ fn scan_inner<S: Sink>(d: &mut Driver<'_, S>, file: File, fast: bool) -> Result<
             if let Leaf::Text { checked } = lf {
                 if fast && fast_chunk(rg.metadata().column(j).encodings()) {
                     let values = rg.metadata().column(j).num_values().max(0) as u64;
-                    scan_text_chunk(d, rg.get_column_page_reader(j).map_err(err)?, j, checked, max_def, max_rep, row_base, values).map_err(|e| format!("{e} (row group {}, column `{}`)", g + 1, c.path().string()))?;
+                    let (pr, snappy) = page_reader(&raw, &*rg, rg.metadata(), j)?;
+                    let at = TextChunk { j, checked, max_def, max_rep, row_base, values, snappy };
+                    scan_text_chunk(d, pr, at, &mut pages).map_err(|e| format!("{e} (row group {}, column `{}`)", g + 1, c.path().string()))?;
                     continue;
                 }
             }
@@ -238,7 +244,60 @@ fn scan_inner<S: Sink>(d: &mut Driver<'_, S>, file: File, fast: bool) -> Result<
         }
         row_base += rg.metadata().num_rows().max(0) as u64;
     }
+    pages.give_back();
     Ok(size)
+}
+
+/// The page reader of text column `j`; `true` when its pages come compressed with snappy,
+/// which [`PageBufs::snappy`] undoes. The crate's own reader decompresses each page into a
+/// new zero-filled buffer (the zeroing and the allocation cost about 2.5 instructions per
+/// file byte); ours reuses its buffers. Other codecs go through the crate.
+fn page_reader(raw: &Arc<File>, rg: &dyn RowGroupReader, meta: &RowGroupMetaData, j: usize) -> Result<(Box<dyn PageReader>, bool), String> {
+    let col = meta.column(j);
+    if col.compression() != Compression::SNAPPY {
+        return Ok((rg.get_column_page_reader(j).map_err(err)?, false));
+    }
+    let stored = col.clone().into_builder().set_compression(Compression::UNCOMPRESSED).build().map_err(err)?;
+    let rows = usize::try_from(meta.num_rows()).map_err(|_| "Parquet: negative row count".to_string())?;
+    Ok((Box::new(SerializedPageReader::new(Arc::clone(raw), &stored, rows, None).map_err(err)?), true))
+}
+
+/// Buffers for decompressed pages: the dictionary page and the data page of a chunk. They
+/// only grow, so a page is decompressed over the last one's bytes without zeroing first.
+#[derive(Default)]
+struct PageBufs {
+    dict: Vec<u8>,
+    page: Vec<u8>,
+}
+
+thread_local! {
+    /// The page buffers, kept from one file to the next.
+    static SPARE_PAGES: std::cell::RefCell<PageBufs> = std::cell::RefCell::new(PageBufs::default());
+}
+
+impl PageBufs {
+    fn reused() -> PageBufs {
+        SPARE_PAGES.with(|s| std::mem::take(&mut *s.borrow_mut()))
+    }
+
+    fn give_back(self) {
+        SPARE_PAGES.with(|s| *s.borrow_mut() = self);
+    }
+
+    /// Decompresses a snappy block into `out` (grown if need be); returns its length.
+    fn snappy(data: &[u8], out: &mut Vec<u8>, keep: usize) -> Result<usize, String> {
+        let bad = |e: snap::Error| format!("Parquet: snappy page cannot be decompressed ({e})");
+        let n = snap::raw::decompress_len(data).map_err(bad)?;
+        let total = keep.checked_add(n).ok_or("Parquet: page too large")?;
+        if out.len() < total {
+            out.resize(total, 0);
+        }
+        let got = snap::raw::Decoder::new().decompress(data, &mut out[keep..total]).map_err(bad)?;
+        if got != n {
+            return Err("Parquet: snappy page shorter than it says".into());
+        }
+        Ok(total)
+    }
 }
 
 /// RLE / bit-packed hybrid decoder (levels and dictionary indices), reading `data` in
@@ -385,15 +444,39 @@ enum Values<'a> {
     Dict { idx: Hybrid<'a> },
 }
 
+/// Where a text column chunk is and how it is read ([`scan_text_chunk`]).
+struct TextChunk {
+    /// The leaf's index.
+    j: usize,
+    /// Unannotated bytes: scanned only where they are UTF-8.
+    checked: bool,
+    max_def: i16,
+    max_rep: i16,
+    /// Rows in the row groups before.
+    row_base: u64,
+    /// Values in the chunk (levels included), from its metadata.
+    values: u64,
+    /// Pages come compressed with snappy ([`page_reader`]).
+    snappy: bool,
+}
+
+/// Where a chunk's dictionary is: a page as the crate gave it, or `PageBufs::dict[..len]`.
+enum Dict {
+    None,
+    Page(Page),
+    Own(usize),
+}
+
 /// Scans one text column chunk page by page, with its pages' bytes read in place (no copy
 /// per value): values of a dictionary-encoded page are pushed with their dictionary index
 /// as the memo key, so each distinct value is scanned once ([`Driver::push_keyed`]).
 /// Values, locations and contexts are the ones the column reader path pushes.
-#[allow(clippy::too_many_arguments)]
-fn scan_text_chunk<S: Sink>(d: &mut Driver<'_, S>, mut pages: Box<dyn PageReader>, j: usize, checked: bool, max_def: i16, max_rep: i16, row_base: u64, chunk_values: u64) -> Result<(), String> {
+fn scan_text_chunk<S: Sink>(d: &mut Driver<'_, S>, mut pages: Box<dyn PageReader>, tc: TextChunk, bufs: &mut PageBufs) -> Result<(), String> {
+    let TextChunk { j, checked, max_def, max_rep, row_base, values: chunk_values, snappy } = tc;
     let (def_w, rep_w) = (level_width(max_def), level_width(max_rep));
-    // The dictionary: its buffer, each entry's range, and whether it is scanned.
-    let mut dict = None;
+    // The dictionary: its bytes, and each entry's range.
+    let mut dict = Dict::None;
+    let mut dict_ranges: Vec<(u32, u32)> = Vec::new();
     // Whether dictionary values are pushed with their index as key: when the chunk has
     // enough values per entry (at least 9 per 8) for the entries' repeats to pay for
     // copying each entry's first value twice (into the batch and the values to scan).
@@ -403,20 +486,32 @@ fn scan_text_chunk<S: Sink>(d: &mut Driver<'_, S>, mut pages: Box<dyn PageReader
     let mut first = true;
     let short = || "Parquet: data page too short".to_string();
     while let Some(page) = pages.get_next_page().map_err(err)? {
-        let (buf, num_values, encoding, rep_data, def_data, vals_at) = match page {
-            Page::DictionaryPage { buf, num_values, encoding, .. } => {
-                if !matches!(encoding, Encoding::PLAIN | Encoding::PLAIN_DICTIONARY) {
-                    return Err(format!("Parquet: dictionary page encoding {encoding} not supported"));
-                }
-                let ranges = plain_ranges(&buf, num_values as usize)?;
-                keyed = can_key && chunk_values.saturating_mul(8) >= (ranges.len() as u64).saturating_mul(9);
-                if keyed {
-                    d.memo_reset(ranges.len());
-                }
-                dict = Some((buf, ranges));
-                continue;
+        if let Page::DictionaryPage { num_values, encoding, .. } = &page {
+            let (num_values, encoding) = (*num_values, *encoding);
+            if !matches!(encoding, Encoding::PLAIN | Encoding::PLAIN_DICTIONARY) {
+                return Err(format!("Parquet: dictionary page encoding {encoding} not supported"));
             }
+            dict = if snappy { Dict::Own(PageBufs::snappy(page.buffer(), &mut bufs.dict, 0)?) } else { Dict::Page(page) };
+            let data: &[u8] = match &dict {
+                Dict::Page(p) => p.buffer(),
+                Dict::Own(n) => &bufs.dict[..*n],
+                Dict::None => &[],
+            };
+            dict_ranges = plain_ranges(data, num_values as usize)?;
+            keyed = can_key && chunk_values.saturating_mul(8) >= (dict_ranges.len() as u64).saturating_mul(9);
+            if keyed {
+                d.memo_reset(dict_ranges.len());
+            }
+            continue;
+        }
+        let (buf, num_values, encoding, rep_data, def_data, vals_at) = match &page {
             Page::DataPage { buf, num_values, encoding, def_level_encoding, rep_level_encoding, .. } => {
+                let buf: &[u8] = if snappy {
+                    let n = PageBufs::snappy(buf, &mut bufs.page, 0)?;
+                    &bufs.page[..n]
+                } else {
+                    buf
+                };
                 let mut at = 0usize;
                 let level = |max: i16, enc: Encoding, at: &mut usize| -> Result<(usize, usize), String> {
                     if max == 0 {
@@ -432,18 +527,28 @@ fn scan_text_chunk<S: Sink>(d: &mut Driver<'_, S>, mut pages: Box<dyn PageReader
                     *at = e;
                     Ok((s, e))
                 };
-                let rep = level(max_rep, rep_level_encoding, &mut at)?;
-                let def = level(max_def, def_level_encoding, &mut at)?;
-                (buf, num_values, encoding, rep, def, at)
+                let rep = level(max_rep, *rep_level_encoding, &mut at)?;
+                let def = level(max_def, *def_level_encoding, &mut at)?;
+                (buf, *num_values, *encoding, rep, def, at)
             }
-            Page::DataPageV2 { buf, num_values, encoding, def_levels_byte_len, rep_levels_byte_len, .. } => {
-                let r = rep_levels_byte_len as usize;
-                let dl = def_levels_byte_len as usize;
+            Page::DataPageV2 { buf, num_values, encoding, def_levels_byte_len, rep_levels_byte_len, is_compressed, .. } => {
+                let r = *rep_levels_byte_len as usize;
+                let dl = *def_levels_byte_len as usize;
                 if r.checked_add(dl).is_none_or(|x| x > buf.len()) {
                     return Err(short());
                 }
-                (buf, num_values, encoding, (0, r), (r, r + dl), r + dl)
+                // The levels are never compressed; the values after them may be (none: nothing after them).
+                let buf: &[u8] = if snappy && *is_compressed && buf.len() > r + dl {
+                    bufs.page.clear();
+                    bufs.page.extend_from_slice(&buf[..r + dl]);
+                    let n = PageBufs::snappy(&buf[r + dl..], &mut bufs.page, r + dl)?;
+                    &bufs.page[..n]
+                } else {
+                    buf
+                };
+                (buf, *num_values, *encoding, (0, r), (r, r + dl), r + dl)
             }
+            Page::DictionaryPage { .. } => continue,
         };
         let mut reps = Hybrid::new(&buf[rep_data.0..rep_data.1], rep_w);
         let mut defs = Hybrid::new(&buf[def_data.0..def_data.1], def_w);
@@ -451,7 +556,7 @@ fn scan_text_chunk<S: Sink>(d: &mut Driver<'_, S>, mut pages: Box<dyn PageReader
         let mut vals = match encoding {
             Encoding::PLAIN => Values::Plain { data, pos: 0 },
             Encoding::RLE_DICTIONARY | Encoding::PLAIN_DICTIONARY => {
-                if dict.is_none() {
+                if matches!(dict, Dict::None) {
                     return Err("Parquet: dictionary-encoded page without a dictionary".into());
                 }
                 let w = u32::from(*data.first().ok_or_else(short)?);
@@ -462,10 +567,12 @@ fn scan_text_chunk<S: Sink>(d: &mut Driver<'_, S>, mut pages: Box<dyn PageReader
             }
             e => return Err(format!("Parquet: data page encoding {e} not supported")),
         };
-        let (dict_buf, dict_ranges): (&[u8], &[(u32, u32)]) = match &dict {
-            Some((b, r)) => (b, r),
-            None => (&[], &[]),
+        let dict_buf: &[u8] = match &dict {
+            Dict::Page(p) => p.buffer(),
+            Dict::Own(n) => &bufs.dict[..*n],
+            Dict::None => &[],
         };
+        let dict_ranges = &dict_ranges[..];
         for _ in 0..num_values {
             let rl = if max_rep > 0 { reps.next().ok_or_else(short)? } else { 0 };
             let dl = if max_def > 0 { defs.next().ok_or_else(short)? } else { 0 };
