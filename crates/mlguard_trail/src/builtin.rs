@@ -159,14 +159,14 @@ pub struct Builtin {
 
 fn caller_user_name(r: &Record) -> Option<&str> {
     match r.identity_type() {
-        "IAMUser" => r.str_at(&["userIdentity", "userName"]).or_else(|| r.str_at(&["userIdentity", "arn"]).and_then(|a| a.rsplit('/').next())),
+        "IAMUser" => r.identity_str(&["userName"]).or_else(|| r.identity_str(&["arn"]).and_then(|a| a.rsplit('/').next())),
         _ => None,
     }
 }
 
 fn caller_role_name(r: &Record) -> Option<&str> {
     if r.identity_type() == "AssumedRole" {
-        r.str_at(&["userIdentity", "sessionContext", "sessionIssuer", "userName"])
+        r.identity_str(&["sessionContext", "sessionIssuer", "userName"])
     } else {
         None
     }
@@ -275,7 +275,7 @@ impl Builtin {
         if r.error_code().is_none() {
             self.resource_policy(r, name, out);
         }
-        if r.identity_type() == "Root" && !r.is_service_event() && r.str_at(&["userIdentity", "invokedBy"]).is_none() {
+        if r.identity_type() == "Root" && !r.is_service_event() && r.identity_str(&["invokedBy"]).is_none() {
             let acct = r.account().to_string();
             out.push(Hit::new(&CRED_ROOT, r, format!("root user called {name} in account {acct}"), acct, "AwsAccount").desc(format!("The root user called {name} from {}.", r.source_ip())));
         }
@@ -633,11 +633,11 @@ impl Builtin {
     }
 
     fn instance_creds(&self, r: &Record, out: &mut Vec<Hit>) {
-        if r.identity_type() != "AssumedRole" || r.str_at(&["userIdentity", "invokedBy"]).is_some() {
+        if r.identity_type() != "AssumedRole" || r.identity_str(&["invokedBy"]).is_some() {
             return;
         }
-        let pid = r.str_at(&["userIdentity", "principalId"]).unwrap_or("");
-        let from_instance = pid.rsplit_once(':').map(|(_, s)| s.starts_with("i-")).unwrap_or(false) || r.str_at(&["userIdentity", "sessionContext", "ec2RoleDelivery"]).is_some();
+        let pid = r.identity_str(&["principalId"]).unwrap_or("");
+        let from_instance = pid.rsplit_once(':').map(|(_, s)| s.starts_with("i-")).unwrap_or(false) || r.identity_str(&["sessionContext", "ec2RoleDelivery"]).is_some();
         if !from_instance {
             return;
         }
