@@ -107,6 +107,8 @@ pub struct Detector {
     /// Candidate and matched Sigma rules of the record being prepared (reused).
     sigma_buf: Vec<usize>,
     sigma_matched: Vec<usize>,
+    /// The date of the last Sigma finding written as JSON.
+    days: sigma::DayText,
     /// The parser's buffers (reused).
     scratch: record::Scratch,
     /// Records waiting to be analysed in time order (see [`REORDER`]).
@@ -192,6 +194,7 @@ impl Detector {
             hits: Vec::new(),
             sigma_buf: Vec::new(),
             sigma_matched: Vec::new(),
+            days: sigma::DayText::default(),
             scratch: record::Scratch::default(),
             pending: BinaryHeap::new(),
             seq: 0,
@@ -369,7 +372,7 @@ impl Detector {
             }
             raised += 1;
             if let (true, Some(buf)) = (direct, self.jsonl.as_mut()) {
-                sigma::write_finding_json(m, &slim, buf);
+                sigma::write_finding_json(m, &slim, &mut self.days, buf);
                 self.jsonl_lines += 1;
                 self.jsonl_max = self.jsonl_max.max(Some(m.severity));
                 continue;
