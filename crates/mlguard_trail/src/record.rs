@@ -1779,4 +1779,33 @@ impl Record {
         }
         self.walk_members(cur, segs.get(1..).unwrap_or(&[]), path)
     }
+
+    /// For a caller that only needs a string: the string [`Record::get_hot`] (no `segs`) or
+    /// [`Record::get_dotted_hot`] reads, as `Some(Some(s))`; `Some(None)` when that is not a
+    /// string or nothing; `None` when only those functions' general walk can tell (odd
+    /// top-level names, an array on the way). Builds no `EventValue`.
+    #[inline]
+    pub(crate) fn hot_str_at<S: AsRef<str>>(&self, slot: u8, segs: &[S]) -> Option<Option<&str>> {
+        let mut cur = self.hot_at(slot);
+        if segs.is_empty() {
+            return Some(self.node_str(cur));
+        }
+        if self.odd_keys || self.nodes.first().map(|n| n.kind) != Some(Kind::Obj) {
+            return None;
+        }
+        if cur == NONE {
+            return Some(None);
+        }
+        for seg in segs.get(1..).unwrap_or(&[]) {
+            match self.nodes.get(cur as usize).map(|n| n.kind) {
+                Some(Kind::Obj) => match self.member(cur, seg.as_ref()) {
+                    Some(c) => cur = c,
+                    None => return Some(None),
+                },
+                Some(Kind::Arr) => return None,
+                _ => return Some(None),
+            }
+        }
+        Some(self.node_str(cur))
+    }
 }

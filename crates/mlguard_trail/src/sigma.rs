@@ -17,7 +17,6 @@
 use crate::baseline::{Slim, F_ACCOUNT, F_ACTOR, F_ID, F_IP, F_NAME, F_PRINCIPAL, F_REGION};
 use crate::record::Record;
 use mlguard_core::{Diagnostic, Finding, Reference, Severity};
-use rsigma_eval::event::EventValue;
 use rsigma_eval::Engine;
 use crate::fast::FastMap;
 use crate::sigma_fast::{FastRule, FieldPath};
@@ -344,21 +343,18 @@ impl RuleIndex {
         buf.clear();
         buf.extend_from_slice(&self.ungated);
         for grp in &self.gated {
-            let v = grp.field.get(rec);
             // Anything but a string: the rules are evaluated.
-            let v = match &v {
-                Some(EventValue::Str(v)) => Some(v.as_ref()),
-                _ => None,
-            };
-            for &(i, at) in &grp.rules {
-                let admitted = match (v, self.always.get(at)) {
-                    (Some(v), Some((_, Some(g)))) => g.admits(v),
-                    _ => true,
-                };
-                if admitted {
-                    buf.push(i);
+            grp.field.with_str(rec, |v| {
+                for &(i, at) in &grp.rules {
+                    let admitted = match (v, self.always.get(at)) {
+                        (Some(v), Some((_, Some(g)))) => g.admits(v),
+                        _ => true,
+                    };
+                    if admitted {
+                        buf.push(i);
+                    }
                 }
-            }
+            });
         }
         let mut low = [0u8; 96];
         for (map, v) in [(&self.by_name, name), (&self.by_source, source)] {

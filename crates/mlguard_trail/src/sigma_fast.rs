@@ -81,6 +81,19 @@ impl FieldPath {
         FieldPath { path, segs, slot }
     }
 
+    /// `f` of the string `get` reads, or of `None` when it reads something else or nothing;
+    /// without building the value where the record can tell directly.
+    #[inline]
+    pub(crate) fn with_str<R>(&self, rec: &Record, f: impl FnOnce(Option<&str>) -> R) -> R {
+        if let Some(v) = self.slot.and_then(|slot| rec.hot_str_at(slot, &self.segs)) {
+            return f(v);
+        }
+        match self.get(rec) {
+            Some(EventValue::Str(s)) => f(Some(&s)),
+            _ => f(None),
+        }
+    }
+
     /// What `rec.get_field(&self.path)` gives.
     #[inline]
     pub(crate) fn get<'r>(&self, rec: &'r Record) -> Option<EventValue<'r>> {
@@ -375,7 +388,13 @@ mod tests {
         for t in records {
             let rec = Record::parse(t.as_bytes().to_vec()).unwrap();
             for p in paths {
-                assert_eq!(FieldPath::new(p.to_string()).get(&rec), rec.get_field(p), "{p} in {t}");
+                let fp = FieldPath::new(p.to_string());
+                assert_eq!(fp.get(&rec), rec.get_field(p), "{p} in {t}");
+                let want = match rec.get_field(p) {
+                    Some(rsigma_eval::event::EventValue::Str(s)) => Some(s.into_owned()),
+                    _ => None,
+                };
+                assert_eq!(fp.with_str(&rec, |s| s.map(str::to_string)), want, "{p} in {t}");
             }
         }
     }
