@@ -633,11 +633,16 @@ impl Builtin {
     }
 
     fn instance_creds(&self, r: &Record, out: &mut Vec<Hit>) {
-        if r.identity_type() != "AssumedRole" || r.identity_str(&["invokedBy"]).is_some() {
+        if r.identity_type() != "AssumedRole" {
             return;
         }
-        let pid = r.identity_str(&["principalId"]).unwrap_or("");
-        let from_instance = pid.rsplit_once(':').map(|(_, s)| s.starts_with("i-")).unwrap_or(false) || r.identity_str(&["sessionContext", "ec2RoleDelivery"]).is_some();
+        // One pass over `userIdentity`'s members for the three it may read.
+        let [invoked, pid, context] = r.identity_children(["invokedBy", "principalId", "sessionContext"]);
+        if r.node_text(invoked, None).is_some() {
+            return;
+        }
+        let pid = r.node_text(pid, None).unwrap_or("");
+        let from_instance = pid.rsplit_once(':').map(|(_, s)| s.starts_with("i-")).unwrap_or(false) || r.node_text(context, Some("ec2RoleDelivery")).is_some();
         if !from_instance {
             return;
         }
@@ -671,5 +676,35 @@ impl Builtin {
     pub fn expire(&mut self, now: i64) {
         let w = self.opts.window;
         self.state.created.retain(|_, (t, _)| now - *t <= w);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail by panicking")]
+    use crate::record::Record;
+
+    /// One pass over `userIdentity`'s members finds what `identity_str` finds per name: first
+    /// members of repeated names, values that are not strings, missing members, and a
+    /// `userIdentity` that is not an object.
+    #[test]
+    fn identity_children_read_as_identity_str() {
+        let records = [
+            r#"{"userIdentity":{"type":"AssumedRole","principalId":"AROA:i-0abc","sessionContext":{"ec2RoleDelivery":"2.0"},"invokedBy":"x"}}"#,
+            r#"{"userIdentity":{"principalId":"p1","principalId":"p2","sessionContext":{"ec2RoleDelivery":1},"sessionContext":{"ec2RoleDelivery":"2.0"}}}"#,
+            r#"{"userIdentity":{"invokedBy":null,"principalId":7,"sessionContext":"s"}}"#,
+            r#"{"userIdentity":["principalId"],"principalId":"top"}"#,
+            r#"{"userIdentity":"scalar"}"#,
+            r#"{"userIdentity":{}}"#,
+            r#"{}"#,
+            r#"{"userIdentity":{"sessionContext":{"a":{"ec2RoleDelivery":"deep"}},"princip\u0061lId":"esc"}}"#,
+        ];
+        for t in records {
+            let r = Record::parse(t.as_bytes().to_vec()).unwrap();
+            let [invoked, pid, context] = r.identity_children(["invokedBy", "principalId", "sessionContext"]);
+            assert_eq!(r.node_text(invoked, None), r.identity_str(&["invokedBy"]), "{t}");
+            assert_eq!(r.node_text(pid, None), r.identity_str(&["principalId"]), "{t}");
+            assert_eq!(r.node_text(context, Some("ec2RoleDelivery")), r.identity_str(&["sessionContext", "ec2RoleDelivery"]), "{t}");
+        }
     }
 }

@@ -1808,4 +1808,34 @@ impl Record {
         }
         Some(self.node_str(cur))
     }
+
+    /// The members `keys` of `userIdentity`, each as `identity_str(&[key])` locates it (the
+    /// first member of that name), in one pass over its members rather than one per name.
+    pub(crate) fn identity_children<const N: usize>(&self, keys: [&str; N]) -> [Option<u32>; N] {
+        let mut out = [None; N];
+        let obj = self.hot.identity;
+        let Some(o) = self.nodes.get(obj as usize).filter(|o| o.kind == Kind::Obj) else { return out };
+        let mut i = obj + 1;
+        while i < o.end {
+            let Some(n) = self.nodes.get(i as usize) else { break };
+            for (k, found) in keys.iter().zip(out.iter_mut()) {
+                if found.is_none() && n.key.len as usize == k.len() && same_name(self.bytes(n.key), k.as_bytes()) {
+                    *found = Some(i);
+                }
+            }
+            i = n.end;
+        }
+        out
+    }
+
+    /// The string at node `i` (from [`Record::identity_children`]), or at its member `key`
+    /// when given; `None` for anything else.
+    pub(crate) fn node_text(&self, i: Option<u32>, key: Option<&str>) -> Option<&str> {
+        let i = i?;
+        let i = match key {
+            Some(k) => self.child(i, k)?,
+            None => i,
+        };
+        self.node_str(i)
+    }
 }
