@@ -63,6 +63,13 @@ pub struct Principal {
     /// Updated in this run (so in [`Baselines::dirty`]).
     #[serde(skip)]
     touched: bool,
+    /// The source address of the principal's last record and its network: a principal
+    /// mostly calls from one address, so its network is found without a lookup. (Empty and
+    /// empty at first, which is right: the network of an empty address is itself.)
+    #[serde(skip)]
+    last_ip: String,
+    #[serde(skip)]
+    last_net: String,
 }
 
 /// Frequency class of a count against the principal's total, as GuardDuty names them.
@@ -138,9 +145,8 @@ pub struct Baselines {
     /// Principals and buckets changed since loading, to write back.
     pub dirty: FastSet<String>,
     pub dirty_buckets: FastSet<String>,
-    /// Reused buffers for the per-record keys.
+    /// Reused buffer for the per-record key.
     scratch_api: String,
-    scratch_net: String,
     /// Source address → its network, for the addresses seen last.
     net_cache: FastMap<String, String>,
 }
@@ -287,35 +293,19 @@ impl Baselines {
         api.push_str(service_of(r.event_source()));
         api.push(':');
         api.push_str(r.event_name());
-        let mut net = std::mem::take(&mut self.scratch_net);
-        let ip = r.source_ip();
-        match self.net_cache.get(ip) {
-            Some(n) => {
-                net.clear();
-                net.push_str(n);
-            }
-            None => {
-                network_into(ip, &mut net);
-                if self.net_cache.len() >= NET_CACHE {
-                    self.net_cache.clear();
-                }
-                self.net_cache.insert(ip.to_string(), net.clone());
-            }
-        }
-        self.update(opts, r, key, &api, &net, out);
+        self.update(opts, r, key, &api, out);
         self.scratch_api = api;
-        self.scratch_net = net;
     }
 
-    fn update(&mut self, opts: &BaselineOptions, r: &Slim, key: &str, api: &str, net: &str, out: &mut Vec<Hit>) {
+    fn update(&mut self, opts: &BaselineOptions, r: &Slim, key: &str, api: &str, out: &mut Vec<Hit>) {
         let t = r.time;
         // One lookup of the principal for a known one (the map cannot lend an entry to a
         // match arm that also inserts).
         let first_touch = match self.principals.get_mut(key) {
-            Some(p) => update_principal(opts, r, key, api, net, p, out),
+            Some(p) => update_principal(opts, r, key, api, &mut self.net_cache, p, out),
             None => {
                 let mut p = Principal { first: t, last: t, ..Principal::default() };
-                let first = update_principal(opts, r, key, api, net, &mut p, out);
+                let first = update_principal(opts, r, key, api, &mut self.net_cache, &mut p, out);
                 self.principals.insert(key.to_string(), p);
                 first
             }
@@ -354,7 +344,39 @@ impl Baselines {
 
 /// The per-principal part of [`Baselines::update`]; returns whether this is the principal's
 /// first record of the run (it then goes into [`Baselines::dirty`]).
-fn update_principal(opts: &BaselineOptions, r: &Slim, key: &str, api: &str, net: &str, p: &mut Principal, out: &mut Vec<Hit>) -> bool {
+fn update_principal(opts: &BaselineOptions, r: &Slim, key: &str, api: &str, net_cache: &mut FastMap<String, String>, p: &mut Principal, out: &mut Vec<Hit>) -> bool {
+    let ip = r.source_ip();
+    if p.last_ip != ip {
+        p.last_ip.clear();
+        p.last_ip.push_str(ip);
+        network_cached(net_cache, ip, &mut p.last_net);
+    }
+    // Lent out while `p` is updated (moved back below).
+    let net = std::mem::take(&mut p.last_net);
+    let first_touch = update_principal_net(opts, r, key, api, &net, p, out);
+    p.last_net = net;
+    first_touch
+}
+
+/// The network of `ip` into `out`, through the cache of recent addresses.
+fn network_cached(net_cache: &mut FastMap<String, String>, ip: &str, out: &mut String) {
+    match net_cache.get(ip) {
+        Some(n) => {
+            out.clear();
+            out.push_str(n);
+        }
+        None => {
+            network_into(ip, out);
+            if net_cache.len() >= NET_CACHE {
+                net_cache.clear();
+            }
+            net_cache.insert(ip.to_string(), out.clone());
+        }
+    }
+}
+
+/// [`update_principal`] once the network of the record's address is known.
+fn update_principal_net(opts: &BaselineOptions, r: &Slim, key: &str, api: &str, net: &str, p: &mut Principal, out: &mut Vec<Hit>) -> bool {
     let t = r.time;
     let first_touch = !p.touched;
     p.touched = true;

@@ -159,14 +159,14 @@ pub struct Builtin {
 
 fn caller_user_name(r: &Record) -> Option<&str> {
     match r.identity_type() {
-        "IAMUser" => r.str_at(&["userIdentity", "userName"]).or_else(|| r.str_at(&["userIdentity", "arn"]).and_then(|a| a.rsplit('/').next())),
+        "IAMUser" => r.identity_str(&["userName"]).or_else(|| r.identity_str(&["arn"]).and_then(|a| a.rsplit('/').next())),
         _ => None,
     }
 }
 
 fn caller_role_name(r: &Record) -> Option<&str> {
     if r.identity_type() == "AssumedRole" {
-        r.str_at(&["userIdentity", "sessionContext", "sessionIssuer", "userName"])
+        r.identity_str(&["sessionContext", "sessionIssuer", "userName"])
     } else {
         None
     }
@@ -275,7 +275,7 @@ impl Builtin {
         if r.error_code().is_none() {
             self.resource_policy(r, name, out);
         }
-        if r.identity_type() == "Root" && !r.is_service_event() && r.str_at(&["userIdentity", "invokedBy"]).is_none() {
+        if r.identity_type() == "Root" && !r.is_service_event() && r.identity_str(&["invokedBy"]).is_none() {
             let acct = r.account().to_string();
             out.push(Hit::new(&CRED_ROOT, r, format!("root user called {name} in account {acct}"), acct, "AwsAccount").desc(format!("The root user called {name} from {}.", r.source_ip())));
         }
@@ -633,11 +633,16 @@ impl Builtin {
     }
 
     fn instance_creds(&self, r: &Record, out: &mut Vec<Hit>) {
-        if r.identity_type() != "AssumedRole" || r.str_at(&["userIdentity", "invokedBy"]).is_some() {
+        if r.identity_type() != "AssumedRole" {
             return;
         }
-        let pid = r.str_at(&["userIdentity", "principalId"]).unwrap_or("");
-        let from_instance = pid.rsplit_once(':').map(|(_, s)| s.starts_with("i-")).unwrap_or(false) || r.str_at(&["userIdentity", "sessionContext", "ec2RoleDelivery"]).is_some();
+        // One pass over `userIdentity`'s members for the three it may read.
+        let [invoked, pid, context] = r.identity_children(["invokedBy", "principalId", "sessionContext"]);
+        if r.node_text(invoked, None).is_some() {
+            return;
+        }
+        let pid = r.node_text(pid, None).unwrap_or("");
+        let from_instance = pid.rsplit_once(':').map(|(_, s)| s.starts_with("i-")).unwrap_or(false) || r.node_text(context, Some("ec2RoleDelivery")).is_some();
         if !from_instance {
             return;
         }
@@ -671,5 +676,35 @@ impl Builtin {
     pub fn expire(&mut self, now: i64) {
         let w = self.opts.window;
         self.state.created.retain(|_, (t, _)| now - *t <= w);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests fail by panicking")]
+    use crate::record::Record;
+
+    /// One pass over `userIdentity`'s members finds what `identity_str` finds per name: first
+    /// members of repeated names, values that are not strings, missing members, and a
+    /// `userIdentity` that is not an object.
+    #[test]
+    fn identity_children_read_as_identity_str() {
+        let records = [
+            r#"{"userIdentity":{"type":"AssumedRole","principalId":"AROA:i-0abc","sessionContext":{"ec2RoleDelivery":"2.0"},"invokedBy":"x"}}"#,
+            r#"{"userIdentity":{"principalId":"p1","principalId":"p2","sessionContext":{"ec2RoleDelivery":1},"sessionContext":{"ec2RoleDelivery":"2.0"}}}"#,
+            r#"{"userIdentity":{"invokedBy":null,"principalId":7,"sessionContext":"s"}}"#,
+            r#"{"userIdentity":["principalId"],"principalId":"top"}"#,
+            r#"{"userIdentity":"scalar"}"#,
+            r#"{"userIdentity":{}}"#,
+            r#"{}"#,
+            r#"{"userIdentity":{"sessionContext":{"a":{"ec2RoleDelivery":"deep"}},"princip\u0061lId":"esc"}}"#,
+        ];
+        for t in records {
+            let r = Record::parse(t.as_bytes().to_vec()).unwrap();
+            let [invoked, pid, context] = r.identity_children(["invokedBy", "principalId", "sessionContext"]);
+            assert_eq!(r.node_text(invoked, None), r.identity_str(&["invokedBy"]), "{t}");
+            assert_eq!(r.node_text(pid, None), r.identity_str(&["principalId"]), "{t}");
+            assert_eq!(r.node_text(context, Some("ec2RoleDelivery")), r.identity_str(&["sessionContext", "ec2RoleDelivery"]), "{t}");
+        }
     }
 }

@@ -107,6 +107,8 @@ pub struct Detector {
     /// Candidate and matched Sigma rules of the record being prepared (reused).
     sigma_buf: Vec<usize>,
     sigma_matched: Vec<usize>,
+    /// The date of the last Sigma finding written as JSON.
+    days: sigma::DayText,
     /// The parser's buffers (reused).
     scratch: record::Scratch,
     /// Records waiting to be analysed in time order (see [`REORDER`]).
@@ -168,6 +170,20 @@ impl Ord for Pending {
     }
 }
 
+/// What `heap.push(new)` and then, past `cap` entries, `heap.pop()` hand out: once the heap
+/// is full, the greater of its top and `new` (the earliest record), with one sift of the heap
+/// rather than push's sift up and pop's sift down to the bottom and back up.
+fn push_past<T: Ord>(heap: &mut BinaryHeap<T>, cap: usize, new: T) -> Option<T> {
+    if heap.len() < cap {
+        heap.push(new);
+        return None;
+    }
+    match heap.peek_mut() {
+        Some(mut top) if *top > new => Some(std::mem::replace(&mut *top, new)),
+        _ => Some(new),
+    }
+}
+
 impl Detector {
     pub fn new(opts: DetectOptions) -> Detector {
         Detector::with_state(opts, None, Baselines::default(), SeqState::default())
@@ -192,6 +208,7 @@ impl Detector {
             hits: Vec::new(),
             sigma_buf: Vec::new(),
             sigma_matched: Vec::new(),
+            days: sigma::DayText::default(),
             scratch: record::Scratch::default(),
             pending: BinaryHeap::new(),
             seq: 0,
@@ -278,11 +295,8 @@ impl Detector {
         self.seq += 1;
         let (t, k) = order_key(rec.time, rec.event_name(), self.seq);
         let d = self.prepare(rec);
-        self.pending.push(Pending(t, k, Box::new(d)));
-        if self.pending.len() > REORDER {
-            if let Some(Pending(_, _, d)) = self.pending.pop() {
-                self.analyse(*d);
-            }
+        if let Some(Pending(_, _, d)) = push_past(&mut self.pending, REORDER, Pending(t, k, Box::new(d))) {
+            self.analyse(*d);
         }
     }
 
@@ -369,7 +383,7 @@ impl Detector {
             }
             raised += 1;
             if let (true, Some(buf)) = (direct, self.jsonl.as_mut()) {
-                sigma::write_finding_json(m, &slim, buf);
+                sigma::write_finding_json(m, &slim, &mut self.days, buf);
                 self.jsonl_lines += 1;
                 self.jsonl_max = self.jsonl_max.max(Some(m.severity));
                 continue;
@@ -464,4 +478,30 @@ fn sigma_finding(m: &sigma::SigmaMeta, rec: &Slim) -> Finding {
     let f = f.resource(rec.actor().to_string(), kind).location(rec.account().to_string(), rec.region().to_string());
     let ev = builtin::Origin::event_ref(rec);
     f.evidence(json!({"event_ids": [ev.event_id], "events": [ev], "principal": rec.principal(), "sigma_rule": m.title, "mitre_attack": m.techniques}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::push_past;
+    use proptest::prelude::*;
+    use std::collections::BinaryHeap;
+
+    proptest! {
+        /// `push_past` hands out what push then pop past the bound do, in the same order, and
+        /// leaves the same records waiting (keys unique, as the detector's are).
+        #[test]
+        fn push_past_is_push_then_pop(keys in prop::collection::vec(0u16..64, 0..300), cap in 0usize..40) {
+            let (mut fast, mut slow) = (BinaryHeap::new(), BinaryHeap::new());
+            let (mut got, mut want) = (Vec::new(), Vec::new());
+            for (i, k) in keys.into_iter().enumerate() {
+                got.extend(push_past(&mut fast, cap, (k, i)));
+                slow.push((k, i));
+                if slow.len() > cap {
+                    want.extend(slow.pop());
+                }
+            }
+            prop_assert_eq!(got, want);
+            prop_assert_eq!(fast.into_sorted_vec(), slow.into_sorted_vec());
+        }
+    }
 }

@@ -1779,4 +1779,63 @@ impl Record {
         }
         self.walk_members(cur, segs.get(1..).unwrap_or(&[]), path)
     }
+
+    /// For a caller that only needs a string: the string [`Record::get_hot`] (no `segs`) or
+    /// [`Record::get_dotted_hot`] reads, as `Some(Some(s))`; `Some(None)` when that is not a
+    /// string or nothing; `None` when only those functions' general walk can tell (odd
+    /// top-level names, an array on the way). Builds no `EventValue`.
+    #[inline]
+    pub(crate) fn hot_str_at<S: AsRef<str>>(&self, slot: u8, segs: &[S]) -> Option<Option<&str>> {
+        let mut cur = self.hot_at(slot);
+        if segs.is_empty() {
+            return Some(self.node_str(cur));
+        }
+        if self.odd_keys || self.nodes.first().map(|n| n.kind) != Some(Kind::Obj) {
+            return None;
+        }
+        if cur == NONE {
+            return Some(None);
+        }
+        for seg in segs.get(1..).unwrap_or(&[]) {
+            match self.nodes.get(cur as usize).map(|n| n.kind) {
+                Some(Kind::Obj) => match self.member(cur, seg.as_ref()) {
+                    Some(c) => cur = c,
+                    None => return Some(None),
+                },
+                Some(Kind::Arr) => return None,
+                _ => return Some(None),
+            }
+        }
+        Some(self.node_str(cur))
+    }
+
+    /// The members `keys` of `userIdentity`, each as `identity_str(&[key])` locates it (the
+    /// first member of that name), in one pass over its members rather than one per name.
+    pub(crate) fn identity_children<const N: usize>(&self, keys: [&str; N]) -> [Option<u32>; N] {
+        let mut out = [None; N];
+        let obj = self.hot.identity;
+        let Some(o) = self.nodes.get(obj as usize).filter(|o| o.kind == Kind::Obj) else { return out };
+        let mut i = obj + 1;
+        while i < o.end {
+            let Some(n) = self.nodes.get(i as usize) else { break };
+            for (k, found) in keys.iter().zip(out.iter_mut()) {
+                if found.is_none() && n.key.len as usize == k.len() && same_name(self.bytes(n.key), k.as_bytes()) {
+                    *found = Some(i);
+                }
+            }
+            i = n.end;
+        }
+        out
+    }
+
+    /// The string at node `i` (from [`Record::identity_children`]), or at its member `key`
+    /// when given; `None` for anything else.
+    pub(crate) fn node_text(&self, i: Option<u32>, key: Option<&str>) -> Option<&str> {
+        let i = i?;
+        let i = match key {
+            Some(k) => self.child(i, k)?,
+            None => i,
+        };
+        self.node_str(i)
+    }
 }

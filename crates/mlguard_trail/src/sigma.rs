@@ -17,7 +17,6 @@
 use crate::baseline::{Slim, F_ACCOUNT, F_ACTOR, F_ID, F_IP, F_NAME, F_PRINCIPAL, F_REGION};
 use crate::record::Record;
 use mlguard_core::{Diagnostic, Finding, Reference, Severity};
-use rsigma_eval::event::EventValue;
 use rsigma_eval::Engine;
 use crate::fast::FastMap;
 use crate::sigma_fast::{FastRule, FieldPath};
@@ -344,21 +343,18 @@ impl RuleIndex {
         buf.clear();
         buf.extend_from_slice(&self.ungated);
         for grp in &self.gated {
-            let v = grp.field.get(rec);
             // Anything but a string: the rules are evaluated.
-            let v = match &v {
-                Some(EventValue::Str(v)) => Some(v.as_ref()),
-                _ => None,
-            };
-            for &(i, at) in &grp.rules {
-                let admitted = match (v, self.always.get(at)) {
-                    (Some(v), Some((_, Some(g)))) => g.admits(v),
-                    _ => true,
-                };
-                if admitted {
-                    buf.push(i);
+            grp.field.with_str(rec, |v| {
+                for &(i, at) in &grp.rules {
+                    let admitted = match (v, self.always.get(at)) {
+                        (Some(v), Some((_, Some(g)))) => g.admits(v),
+                        _ => true,
+                    };
+                    if admitted {
+                        buf.push(i);
+                    }
                 }
-            }
+            });
         }
         let mut low = [0u8; 96];
         for (map, v) in [(&self.by_name, name), (&self.by_source, source)] {
@@ -683,7 +679,7 @@ fn quoted_field(rec: &Slim, i: usize, out: &mut Vec<u8>) {
 /// Only valid while `serde_json` keeps maps in insertion order (its `preserve_order` feature,
 /// which the workspace turns on); `Detector` checks that before using it. Written from the
 /// record's [`Slim`] copy: every part that depends on the record is one of its fields.
-pub(crate) fn write_finding_json(meta: &SigmaMeta, rec: &Slim, out: &mut Vec<u8>) {
+pub(crate) fn write_finding_json(meta: &SigmaMeta, rec: &Slim, days: &mut DayText, out: &mut Vec<u8>) {
     let j = &meta.json;
     out.extend_from_slice(j.head.as_bytes());
     out.extend_from_slice(b" (");
@@ -703,7 +699,7 @@ pub(crate) fn write_finding_json(meta: &SigmaMeta, rec: &Slim, out: &mut Vec<u8>
     out.extend_from_slice(b"],\"events\":[{\"event_id\":");
     quoted_field(rec, F_ID, out);
     out.extend_from_slice(b",\"time\":\"");
-    crate::record::write_time(rec.time, out);
+    days.write_time(rec.time, out);
     out.extend_from_slice(b"\",\"event_name\":");
     quoted_field(rec, F_NAME, out);
     out.extend_from_slice(b",\"actor\":");
@@ -716,9 +712,79 @@ pub(crate) fn write_finding_json(meta: &SigmaMeta, rec: &Slim, out: &mut Vec<u8>
     out.push(b'\n');
 }
 
+/// [`crate::record::write_time`] with the date of the last day written kept: findings come in
+/// time order, so most share their day with the one before, and the time of day is written
+/// into a stack array (one copy into `out` rather than a capacity test per byte).
+pub(crate) struct DayText {
+    day: i64,
+    /// `YYYY-MM-DDT` of `day`, when `write_time` writes that day's times in 20 bytes.
+    date: Option<[u8; 11]>,
+}
+
+impl Default for DayText {
+    fn default() -> Self {
+        // No Unix second has this day (`i64::MIN / 86_400` is the lowest).
+        DayText { day: i64::MIN, date: None }
+    }
+}
+
+impl DayText {
+    /// Appends what `write_time(t, out)` appends.
+    pub(crate) fn write_time(&mut self, t: i64, out: &mut Vec<u8>) {
+        let day = t.div_euclid(86_400);
+        if day != self.day {
+            self.day = day;
+            // Both of `write_time`'s forms are the date, `T`, then the time of day in the
+            // same 9 bytes; the date depends on the day only.
+            self.date = day.checked_mul(86_400).and_then(|start| {
+                let mut v = Vec::with_capacity(24);
+                crate::record::write_time(start, &mut v);
+                (v.len() == 20 && v.get(10) == Some(&b'T')).then(|| v.get(..11).and_then(|d| <[u8; 11]>::try_from(d).ok())).flatten()
+            });
+        }
+        let Some(date) = self.date else {
+            crate::record::write_time(t, out);
+            return;
+        };
+        let secs = t.rem_euclid(86_400);
+        let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+        let mut b = [0u8; 20];
+        b[..11].copy_from_slice(&date);
+        for (at, v) in [(11, h), (14, m), (17, s)] {
+            b[at] = b'0' + (v / 10) as u8;
+            b[at + 1] = b'0' + (v % 10) as u8;
+        }
+        b[13] = b':';
+        b[16] = b':';
+        b[19] = b'Z';
+        out.extend_from_slice(&b);
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::re_literal;
+    use super::{re_literal, DayText};
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+        /// The kept date gives what `write_time` writes, over runs of times in one day, across
+        /// days and years, before the epoch and outside years 0–9999.
+        #[test]
+        fn day_text_writes_as_write_time(ts in prop::collection::vec(prop_oneof![
+            0i64..4_102_444_800, -62_167_219_200i64..0, -400_000_000_000i64..400_000_000_000, Just(i64::MIN), Just(i64::MAX), Just(-62_167_219_201), Just(253_402_300_799), Just(253_402_300_800)
+        ], 1..12), step in 0i64..200) {
+            let mut days = DayText::default();
+            for t in ts {
+                for u in [t, t.saturating_add(step), t.saturating_add(step * 400)] {
+                    let (mut a, mut b) = (Vec::new(), Vec::new());
+                    days.write_time(u, &mut a);
+                    crate::record::write_time(u, &mut b);
+                    prop_assert_eq!(a, b);
+                }
+            }
+        }
+    }
 
     #[test]
     fn re_literal_takes_only_a_plain_literal_between_simple_ends() {

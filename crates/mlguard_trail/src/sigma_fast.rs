@@ -81,6 +81,19 @@ impl FieldPath {
         FieldPath { path, segs, slot }
     }
 
+    /// `f` of the string `get` reads, or of `None` when it reads something else or nothing;
+    /// without building the value where the record can tell directly.
+    #[inline]
+    pub(crate) fn with_str<R>(&self, rec: &Record, f: impl FnOnce(Option<&str>) -> R) -> R {
+        if let Some(v) = self.slot.and_then(|slot| rec.hot_str_at(slot, &self.segs)) {
+            return f(v);
+        }
+        match self.get(rec) {
+            Some(EventValue::Str(s)) => f(Some(&s)),
+            _ => f(None),
+        }
+    }
+
     /// What `rec.get_field(&self.path)` gives.
     #[inline]
     pub(crate) fn get<'r>(&self, rec: &'r Record) -> Option<EventValue<'r>> {
@@ -317,10 +330,42 @@ impl M {
     }
 }
 
-/// Whether `h` with its ASCII capitals folded is `v`.
+/// Whether `h` with its ASCII capitals folded is `v`: eight bytes at a time (see [`lower8`]),
+/// then byte by byte.
 #[inline]
 fn fold_eq(h: &[u8], v: &[u8]) -> bool {
-    h.len() == v.len() && h.iter().zip(v).all(|(a, b)| a.to_ascii_lowercase() == *b)
+    if h.len() != v.len() {
+        return false;
+    }
+    let (mut hw, mut vw) = (h.chunks_exact(8), v.chunks_exact(8));
+    for (a, b) in (&mut hw).zip(&mut vw) {
+        if lower8(word(a)) != word(b) {
+            return false;
+        }
+    }
+    hw.remainder().iter().zip(vw.remainder()).all(|(a, b)| a.to_ascii_lowercase() == *b)
+}
+
+/// Eight bytes as a little-endian word (`c` is a `chunks_exact(8)` chunk).
+#[inline]
+fn word(c: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(c);
+    u64::from_le_bytes(w)
+}
+
+/// `u8::to_ascii_lowercase` of each byte of `x`. For a byte below 0x80, adding 0x3F (0x25)
+/// sets its top bit exactly when it is at least `A` (above `Z`), with no carry into the next
+/// byte; a capital then gets 0x20, its top-bit flag shifted down two places.
+#[inline]
+fn lower8(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const TOP: u64 = ONES * 0x80;
+    let low7 = x & !TOP;
+    let from_a = low7 + ONES * (0x80 - u64::from(b'A'));
+    let past_z = low7 + ONES * (0x80 - u64::from(b'Z') - 1);
+    let capital = from_a & !past_z & !x & TOP;
+    x | (capital >> 2)
 }
 
 /// Whether `h` with its ASCII capitals folded contains `v`.
@@ -349,7 +394,7 @@ fn fold_find(h: &[u8], v: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, reason = "tests fail by panicking")]
-    use super::{fold_eq, fold_find, FieldPath};
+    use super::{fold_eq, fold_find, lower8, FieldPath};
     use crate::record::Record;
     use proptest::prelude::*;
     use rsigma_eval::event::Event;
@@ -375,7 +420,13 @@ mod tests {
         for t in records {
             let rec = Record::parse(t.as_bytes().to_vec()).unwrap();
             for p in paths {
-                assert_eq!(FieldPath::new(p.to_string()).get(&rec), rec.get_field(p), "{p} in {t}");
+                let fp = FieldPath::new(p.to_string());
+                assert_eq!(fp.get(&rec), rec.get_field(p), "{p} in {t}");
+                let want = match rec.get_field(p) {
+                    Some(rsigma_eval::event::EventValue::Str(s)) => Some(s.into_owned()),
+                    _ => None,
+                };
+                assert_eq!(fp.with_str(&rec, |s| s.map(str::to_string)), want, "{p} in {t}");
             }
         }
     }
@@ -386,6 +437,16 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(4096))]
+        /// The word-at-a-time fold is `to_ascii_lowercase` of each byte (words biased to the
+        /// bytes around the letters' bounds and with the top bit set).
+        #[test]
+        fn lower8_folds_each_byte(bytes in prop::collection::vec(prop_oneof![any::<u8>(), prop::sample::select(vec![0x40u8, b'A', b'Z', 0x5b, 0x60, b'a', b'z', 0x7b, 0xc0, 0xc1, 0xda, 0xdb, 0x7f, 0x80, 0xff])], 8)) {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&bytes);
+            let want: Vec<u8> = bytes.iter().map(u8::to_ascii_lowercase).collect();
+            prop_assert_eq!(lower8(u64::from_le_bytes(w)).to_le_bytes().to_vec(), want);
+        }
+
         /// Folding as it compares equals lower-casing a copy, as `rsigma-eval` does.
         #[test]
         fn folding_equals_lower_casing(s in text(), v in text()) {
