@@ -1202,12 +1202,16 @@ impl Scanner {
     /// 62701`) are one address: one detection over both, at the higher confidence.
     fn join_addresses(&self, out: &mut Vec<Hit>, first: usize) {
         let is_addr = |h: &Hit| self.idents.get(h.ident).is_some_and(|i| matches!(i.shape, Shape::Street | Shape::Postcode));
-        let mut w = first;
-        for r in first..out.len() {
+        let joins = |p: &Hit, h: &Hit| p.seg == h.seg && is_addr(p) && is_addr(h) && h.start <= p.end + 40;
+        // Up to the first join every hit stays where it is: look for it without moving any
+        // (most batches have none).
+        let Some(r0) = (first + 1..out.len()).find(|&r| joins(&out[r - 1], &out[r])) else { return };
+        let mut w = r0;
+        for r in r0..out.len() {
             let h = out[r];
             if w > first {
                 let p = &mut out[w - 1];
-                if p.seg == h.seg && is_addr(p) && is_addr(&h) && h.start <= p.end + 40 {
+                if joins(p, &h) {
                     p.end = p.end.max(h.end);
                     p.confidence = p.confidence.max(h.confidence);
                     continue;
@@ -1708,6 +1712,39 @@ mod tests {
                 let from = from.min(to);
                 prop_assert_eq!(st.first(&hay, from, to), st.first_simple(&hay, from, to));
             }
+        }
+    }
+
+    proptest! {
+        /// Joining street lines and postcodes after a look for the first join is the plain join.
+        #[test]
+        fn join_addresses_as_before(hits in proptest::collection::vec((0usize..3, 0usize..2, 0usize..60, 1usize..30, 0u8..3), 0..24), first in 0usize..3) {
+            use super::{Confidence, Hit, Shape};
+            let s = managed();
+            let pick = |k: usize| s.idents.iter().position(|i| match k { 0 => i.shape == Shape::Street, 1 => i.shape == Shape::Postcode, _ => i.name == "IP_ADDRESS" }).unwrap_or(0);
+            let conf = [Confidence::Low, Confidence::Medium, Confidence::High];
+            let mut out: Vec<Hit> = hits.iter().map(|&(k, seg, start, len, c)| Hit { ident: pick(k), confidence: conf[usize::from(c)], seg, start, end: start + len }).collect();
+            out.sort_by_key(|h| (h.seg, h.start, h.ident));
+            let first = first.min(out.len());
+            let mut want = out.clone();
+            let is_addr = |h: &Hit| matches!(s.idents[h.ident].shape, Shape::Street | Shape::Postcode);
+            let mut w = first;
+            for r in first..want.len() {
+                let h = want[r];
+                if w > first {
+                    let p = &mut want[w - 1];
+                    if p.seg == h.seg && is_addr(p) && is_addr(&h) && h.start <= p.end + 40 {
+                        p.end = p.end.max(h.end);
+                        p.confidence = p.confidence.max(h.confidence);
+                        continue;
+                    }
+                }
+                want[w] = h;
+                w += 1;
+            }
+            want.truncate(w);
+            s.join_addresses(&mut out, first);
+            prop_assert_eq!(out, want);
         }
     }
 
