@@ -37,16 +37,15 @@ pub fn luhn(d: &[u8]) -> bool {
     if d.is_empty() {
         return false;
     }
+    // From the right, in pairs: the last digit of each as it is, the one before it doubled.
     let mut sum = 0u32;
-    for (i, &x) in d.iter().rev().enumerate() {
-        let mut v = u32::from(x);
-        if i % 2 == 1 {
-            v *= 2;
-            if v > 9 {
-                v -= 9;
-            }
+    for pair in d.rchunks(2) {
+        if let [a, b] = pair {
+            let v = 2 * u32::from(*a);
+            sum += if v > 9 { v - 9 } else { v } + u32::from(*b);
+        } else {
+            sum += pair.iter().map(|&x| u32::from(x)).sum::<u32>();
         }
-        sum += v;
     }
     sum.is_multiple_of(10)
 }
@@ -63,12 +62,19 @@ fn prefix_num(d: &[u8], n: usize) -> u32 {
 pub fn card_network(d: &[u8]) -> Option<&'static str> {
     let len = d.len();
     // The prefixes from the first six digits at once (dividing it is what taking fewer does).
-    let (p1, p2, p3, p4, p6) = if len >= 6 {
-        let p6 = prefix_num(d, 6);
-        (p6 / 100_000, p6 / 10_000, p6 / 1_000, p6 / 100, p6)
-    } else {
-        (prefix_num(d, 1), prefix_num(d, 2), prefix_num(d, 3), prefix_num(d, 4), prefix_num(d, 6))
-    };
+    if len >= 6 {
+        return network(prefix_num(d, 6), len);
+    }
+    network_of(prefix_num(d, 1), prefix_num(d, 2), prefix_num(d, 3), prefix_num(d, 4), prefix_num(d, 6), len)
+}
+
+/// [`card_network`] of a number of `len >= 6` digits whose first six are `p6`.
+fn network(p6: u32, len: usize) -> Option<&'static str> {
+    network_of(p6 / 100_000, p6 / 10_000, p6 / 1_000, p6 / 100, p6, len)
+}
+
+/// [`card_network`] from the number's first 1, 2, 3, 4 and 6 digits (`p1` is its first digit).
+fn network_of(p1: u32, p2: u32, p3: u32, p4: u32, p6: u32, len: usize) -> Option<&'static str> {
     if p1 == 4 && matches!(len, 13 | 16 | 19) {
         return Some("visa");
     }
@@ -79,7 +85,7 @@ pub fn card_network(d: &[u8]) -> Option<&'static str> {
         return Some("amex");
     }
     // UATP (prefix 1, 15 digits) and Dankort (5019, 16 digits).
-    if d.first() == Some(&1) && len == 15 {
+    if p1 == 1 && len == 15 {
         return Some("uatp");
     }
     if p4 == 5019 && len == 16 {
@@ -108,16 +114,26 @@ pub fn card_network(d: &[u8]) -> Option<&'static str> {
 
 /// A payment card number: a known network's prefix and length, and the Luhn check.
 pub fn credit_card(s: &[u8]) -> bool {
-    let d = digits(s);
+    // The digits on the stack (the slot wraps past 32; the count then says it is no card).
+    let mut buf = [0u8; 32];
+    let mut n = 0usize;
+    for &b in s {
+        let x = b.wrapping_sub(b'0');
+        if x <= 9 {
+            buf[n & 31] = x;
+            n += 1;
+        }
+    }
     // Every network's numbers have 12 to 19 digits (see `card_network`).
-    if !(12..=19).contains(&d.len()) {
+    if !(12..=19).contains(&n) {
         return false;
     }
+    let d = &buf[..n];
     // All-same-digit numbers pass Luhn for some lengths; they are test fillers, not cards.
     if d.iter().all(|&x| x == d[0]) {
         return false;
     }
-    card_network(&d).is_some() && luhn(&d)
+    network(prefix_num(d, 6), n).is_some() && luhn(d)
 }
 
 /// IBAN lengths by country (SWIFT IBAN registry, release 99, 2025).
@@ -193,21 +209,30 @@ pub fn aba_routing(s: &[u8]) -> bool {
 /// card), 219-09-9999 (an SSA advertisement) and 123-45-6789 were publicised and are
 /// rejected, as are numbers of one repeated digit.
 pub fn ssn(s: &[u8]) -> bool {
-    let d = digits(s);
-    if d.len() != 9 {
+    // The nine digits as one number, read in one pass with no copy.
+    let (mut n, mut k) = (0u32, 0usize);
+    for &b in s {
+        let x = b.wrapping_sub(b'0');
+        if x <= 9 {
+            if k == 9 {
+                return false;
+            }
+            n = n * 10 + u32::from(x);
+            k += 1;
+        }
+    }
+    if k != 9 {
         return false;
     }
-    let area = prefix_num(&d, 3);
-    let group = prefix_num(&d[3..], 2);
-    let serial = prefix_num(&d[5..], 4);
+    let (area, group, serial) = (n / 1_000_000, n / 10_000 % 100, n % 10_000);
     if area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0 {
         return false;
     }
-    let n = prefix_num(&d, 9);
     if matches!(n, 78_051_120 | 219_099_999 | 123_456_789) {
         return false;
     }
-    !d.windows(2).all(|w| w[0] == w[1])
+    // Nine equal digits are a multiple of 111,111,111, and no other nine-digit number is.
+    !n.is_multiple_of(111_111_111)
 }
 
 /// A US Individual Taxpayer Identification Number: 9XX-GG-XXXX with group 50–65, 70–88, 90–92 or 94–99 (IRS).
@@ -318,27 +343,44 @@ pub fn basic_auth(s: &[u8]) -> bool {
 /// A US phone number in the North American Numbering Plan, or an international number with 8–15 digits (ITU-T E.164).
 pub fn phone(s: &[u8]) -> bool {
     // An extension (`x123`, `ext. 123`) is not part of the number.
-    let cut = s.iter().position(|&b| b == b'x' || b == b'e').unwrap_or(s.len());
-    let s = &s[..cut];
-    let d = digits(s);
+    // The digit count and the first seven digits (all the rules look at), no copy.
+    let mut d = [0u8; 7];
+    let mut n = 0;
+    for &b in s {
+        if b == b'x' || b == b'e' {
+            break;
+        }
+        let x = b.wrapping_sub(b'0');
+        if x <= 9 {
+            if let Some(slot) = d.get_mut(n) {
+                *slot = x;
+            }
+            n += 1;
+        }
+    }
+    if n > 15 {
+        return false;
+    }
+    // (A leading `x` or `e` cuts everything: no digits.)
     if s.first() == Some(&b'+') {
-        return (8..=15).contains(&d.len());
+        return (8..=15).contains(&n);
     }
-    if d.starts_with(&[0, 0, 1]) && d.len() == 13 {
+    if n == 13 && d[..3] == [0, 0, 1] {
         // `001` is the international prefix from the US followed by a NANP number.
-        return nanp(&d[3..]);
+        return nanp(&d[3..], 10);
     }
-    if d.first() == Some(&0) {
+    if n > 0 && d[0] == 0 {
         // A national number with a trunk prefix (UK, France, Germany ...): 10–12 digits.
-        return (10..=12).contains(&d.len());
+        return (10..=12).contains(&n);
     }
-    nanp(&d)
+    nanp(&d, n)
 }
 
-fn nanp(d: &[u8]) -> bool {
-    let d = if d.len() == 11 && d[0] == 1 { &d[1..] } else { d };
+/// A NANP number of `n` digits whose first ones (at least four) are `d`.
+fn nanp(d: &[u8], n: usize) -> bool {
+    let (d, n) = if n == 11 && d.first() == Some(&1) { (&d[1..], 10) } else { (d, n) };
     // NANP: area code and exchange start with 2–9; N11 area codes are service codes.
-    d.len() == 10 && d[0] >= 2 && d[3] >= 2 && !(d[1] == 1 && d[2] == 1)
+    n == 10 && d.len() >= 4 && d[0] >= 2 && d[3] >= 2 && !(d[1] == 1 && d[2] == 1)
 }
 
 /// The census name lists (`data/given-names.txt`, `data/surnames.txt`: US Census Bureau
@@ -476,6 +518,111 @@ mod tests {
             || ((matches!(p(4), 5018 | 5020 | 5038 | 5893 | 6304 | 6390 | 6759 | 6761 | 6762 | 6763) || (56..=58).contains(&p(2))) && (12..=19).contains(&len))
             || (p(2) == 62 && (16..=19).contains(&len));
         network && luhn(&d)
+    }
+
+    /// `ssn` as it was: the digits copied out first.
+    fn ssn_simple(s: &[u8]) -> bool {
+        let d = digits(s);
+        if d.len() != 9 {
+            return false;
+        }
+        let area = prefix_num(&d, 3);
+        let group = prefix_num(&d[3..], 2);
+        let serial = prefix_num(&d[5..], 4);
+        if area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0 {
+            return false;
+        }
+        let n = prefix_num(&d, 9);
+        if matches!(n, 78_051_120 | 219_099_999 | 123_456_789) {
+            return false;
+        }
+        !d.windows(2).all(|w| w[0] == w[1])
+    }
+
+    /// `phone` as it was: the digits copied out first.
+    fn phone_simple(s: &[u8]) -> bool {
+        fn nanp(d: &[u8]) -> bool {
+            let d = if d.len() == 11 && d[0] == 1 { &d[1..] } else { d };
+            d.len() == 10 && d[0] >= 2 && d[3] >= 2 && !(d[1] == 1 && d[2] == 1)
+        }
+        let cut = s.iter().position(|&b| b == b'x' || b == b'e').unwrap_or(s.len());
+        let s = &s[..cut];
+        let d = digits(s);
+        if s.first() == Some(&b'+') {
+            return (8..=15).contains(&d.len());
+        }
+        if d.starts_with(&[0, 0, 1]) && d.len() == 13 {
+            return nanp(&d[3..]);
+        }
+        if d.first() == Some(&0) {
+            return (10..=12).contains(&d.len());
+        }
+        nanp(&d)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ssn_as_before(s in proptest::collection::vec(proptest::sample::select(b"0123456789000111666999 -.".to_vec()), 0..40)) {
+            proptest::prop_assert_eq!(ssn(&s), ssn_simple(&s), "{}", String::from_utf8_lossy(&s));
+        }
+
+        #[test]
+        fn ssn_nine_digits_as_before(d in "[0-9]{9}", lead in proptest::sample::select(vec!["", "0", "9", "666", "078", "219", "123", "111"])) {
+            let s = format!("{lead}{}", &d[lead.len()..]);
+            proptest::prop_assert_eq!(ssn(s.as_bytes()), ssn_simple(s.as_bytes()), "{}", s);
+        }
+
+        #[test]
+        fn phone_as_before(s in proptest::collection::vec(proptest::sample::select(b"0123456789001122 -.()+xe".to_vec()), 0..40)) {
+            proptest::prop_assert_eq!(phone(&s), phone_simple(&s), "{}", String::from_utf8_lossy(&s));
+        }
+
+        #[test]
+        fn phone_numbers_as_before(d in "(\\+|001|1|0)?[0-9 ().-]{6,20}( ?(x|ext\\.?) ?[0-9]{1,6})?") {
+            proptest::prop_assert_eq!(phone(d.as_bytes()), phone_simple(d.as_bytes()), "{}", d);
+        }
+
+        #[test]
+        /// The prefixes divided out of the first six digits are the prefixes read digit by digit.
+        fn card_network_as_before(d in proptest::collection::vec(0u8..10, 0..22)) {
+            let p = |n| prefix_num(&d, n);
+            proptest::prop_assert_eq!(card_network(&d), network_of(p(1), p(2), p(3), p(4), p(6), d.len()));
+        }
+    }
+
+    /// `luhn` as it was: digit by digit from the right.
+    fn luhn_simple(d: &[u8]) -> bool {
+        if d.is_empty() {
+            return false;
+        }
+        let mut sum = 0u32;
+        for (i, &x) in d.iter().rev().enumerate() {
+            let mut v = u32::from(x);
+            if i % 2 == 1 {
+                v *= 2;
+                if v > 9 {
+                    v -= 9;
+                }
+            }
+            sum += v;
+        }
+        sum.is_multiple_of(10)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn luhn_as_before(d in proptest::collection::vec(proptest::strategy::Strategy::prop_map(proptest::prelude::any::<u8>(), |x| if x < 200 { x % 10 } else { x }), 0..24)) {
+            proptest::prop_assert_eq!(luhn(&d), luhn_simple(&d));
+        }
+    }
+
+    #[test]
+    fn same_digit_ssns_and_cards() {
+        for x in b'0'..=b'9' {
+            assert!(!ssn(&[x; 9]));
+            assert!(!credit_card(&[x; 16]));
+        }
+        assert!(ssn(b"111-11-1112"));
     }
 
     #[test]
