@@ -548,6 +548,103 @@ fn name_bucket(name: &[u8]) -> u32 {
     (h >> 58) as u32
 }
 
+/// The top-level names located at parse time (see [`Hot`]).
+#[derive(Clone, Copy)]
+enum HotName {
+    EventName,
+    EventSource,
+    EventId,
+    EventTime,
+    EventType,
+    ErrorCode,
+    Region,
+    SourceIp,
+    UserAgent,
+    Recipient,
+    Identity,
+    Request,
+    Response,
+    Additional,
+    ErrorMessage,
+}
+
+/// A name's first and last eight bytes as words (overlapping for names shorter than sixteen
+/// bytes); for names of four to seven bytes, its first and last four bytes in one word, twice;
+/// (0, 0) for shorter names. With the length, this is the whole name up to sixteen bytes.
+#[inline(always)]
+const fn name_words(name: &[u8]) -> (u64, u64) {
+    if let (Some(h), Some(t)) = (name.first_chunk::<8>(), name.last_chunk::<8>()) {
+        return (u64::from_le_bytes(*h), u64::from_le_bytes(*t));
+    }
+    if let (Some(h), Some(t)) = (name.first_chunk::<4>(), name.last_chunk::<4>()) {
+        let w = u32::from_le_bytes(*h) as u64 | ((u32::from_le_bytes(*t) as u64) << 32);
+        return (w, w);
+    }
+    (0, 0)
+}
+
+/// Bytes 8..16 of a name of sixteen bytes or more (which its first and last words leave out
+/// when it is longer than sixteen).
+#[inline(always)]
+const fn name_mid(name: &[u8]) -> u64 {
+    match name.split_at_checked(8) {
+        Some((_, rest)) => match rest.first_chunk::<8>() {
+            Some(m) => u64::from_le_bytes(*m),
+            None => 0,
+        },
+        None => 0,
+    }
+}
+
+/// The [`HotName`] a top-level member name is, if any: by its length and words (integer
+/// compares; matching the name against each literal was a `memcmp` call per candidate).
+#[inline]
+fn hot_slot_of(key: &[u8]) -> Option<HotName> {
+    const fn w(s: &[u8]) -> (u64, u64) {
+        name_words(s)
+    }
+    const EVENT_ID: (u64, u64) = w(b"eventID");
+    const EVENT_NAME: (u64, u64) = w(b"eventName");
+    const EVENT_TIME: (u64, u64) = w(b"eventTime");
+    const EVENT_TYPE: (u64, u64) = w(b"eventType");
+    const ERROR_CODE: (u64, u64) = w(b"errorCode");
+    const REGION: (u64, u64) = w(b"awsRegion");
+    const USER_AGENT: (u64, u64) = w(b"userAgent");
+    const EVENT_SOURCE: (u64, u64) = w(b"eventSource");
+    const IDENTITY: (u64, u64) = w(b"userIdentity");
+    const ERROR_MESSAGE: (u64, u64) = w(b"errorMessage");
+    const SOURCE_IP: (u64, u64) = w(b"sourceIPAddress");
+    const RESPONSE: (u64, u64) = w(b"responseElements");
+    const REQUEST: (u64, u64, u64) = (w(b"requestParameters").0, w(b"requestParameters").1, name_mid(b"requestParameters"));
+    const RECIPIENT: (u64, u64, u64) = (w(b"recipientAccountId").0, w(b"recipientAccountId").1, name_mid(b"recipientAccountId"));
+    const ADDITIONAL: (u64, u64, u64) = (w(b"additionalEventData").0, w(b"additionalEventData").1, name_mid(b"additionalEventData"));
+    let x = name_words(key);
+    Some(match key.len() {
+        7 if x == EVENT_ID => HotName::EventId,
+        9 => match x {
+            EVENT_NAME => HotName::EventName,
+            EVENT_TIME => HotName::EventTime,
+            EVENT_TYPE => HotName::EventType,
+            ERROR_CODE => HotName::ErrorCode,
+            REGION => HotName::Region,
+            USER_AGENT => HotName::UserAgent,
+            _ => return None,
+        },
+        11 if x == EVENT_SOURCE => HotName::EventSource,
+        12 => match x {
+            IDENTITY => HotName::Identity,
+            ERROR_MESSAGE => HotName::ErrorMessage,
+            _ => return None,
+        },
+        15 if x == SOURCE_IP => HotName::SourceIp,
+        16 if x == RESPONSE => HotName::Response,
+        17 if (x.0, x.1, name_mid(key)) == REQUEST => HotName::Request,
+        18 if (x.0, x.1, name_mid(key)) == RECIPIENT => HotName::Recipient,
+        19 if (x.0, x.1, name_mid(key)) == ADDITIONAL => HotName::Additional,
+        _ => return None,
+    })
+}
+
 /// Whether two names of the same length are equal: by overlapping word loads for names of four
 /// bytes or more (a comparison of slices is a `memcmp` call).
 #[inline]
@@ -698,28 +795,27 @@ impl Record {
         while i < end {
             let Some(n) = r.nodes.get(i) else { break };
             let key = r.bytes(n.key);
-            // By length first: most names are compared with one candidate at most.
-            let slot = match (key.len(), key) {
-                (9, b"eventName") => &mut hot.event_name,
-                (11, b"eventSource") => &mut hot.event_source,
-                (7, b"eventID") => &mut hot.event_id,
-                (9, b"eventTime") => &mut hot.event_time,
-                (9, b"eventType") => &mut hot.event_type,
-                (9, b"errorCode") => &mut hot.error_code,
-                (9, b"awsRegion") => &mut hot.region,
-                (15, b"sourceIPAddress") => &mut hot.source_ip,
-                (9, b"userAgent") => &mut hot.user_agent,
-                (18, b"recipientAccountId") => &mut hot.recipient,
-                (12, b"userIdentity") => &mut hot.identity,
-                (17, b"requestParameters") => &mut hot.request,
-                (16, b"responseElements") => &mut hot.response,
-                (19, b"additionalEventData") => &mut hot.additional,
-                (12, b"errorMessage") => &mut hot.error_message,
-                (_, other) => {
-                    r.odd_keys |= path_special(other);
-                    i = n.end as usize;
-                    continue;
-                }
+            let Some(slot) = hot_slot_of(key) else {
+                r.odd_keys |= path_special(key);
+                i = n.end as usize;
+                continue;
+            };
+            let slot = match slot {
+                HotName::EventName => &mut hot.event_name,
+                HotName::EventSource => &mut hot.event_source,
+                HotName::EventId => &mut hot.event_id,
+                HotName::EventTime => &mut hot.event_time,
+                HotName::EventType => &mut hot.event_type,
+                HotName::ErrorCode => &mut hot.error_code,
+                HotName::Region => &mut hot.region,
+                HotName::SourceIp => &mut hot.source_ip,
+                HotName::UserAgent => &mut hot.user_agent,
+                HotName::Recipient => &mut hot.recipient,
+                HotName::Identity => &mut hot.identity,
+                HotName::Request => &mut hot.request,
+                HotName::Response => &mut hot.response,
+                HotName::Additional => &mut hot.additional,
+                HotName::ErrorMessage => &mut hot.error_message,
             };
             *slot = i as u32;
             i = n.end as usize;
@@ -1582,6 +1678,31 @@ mod tests {
                     .collect();
                 assert_eq!(string_stop(&b), naive(&b), "{b:?}");
             }
+        }
+    }
+
+    #[test]
+    fn hot_names_are_found_by_their_words_and_nothing_else() {
+        let names = ["eventName", "eventSource", "eventID", "eventTime", "eventType", "errorCode", "awsRegion", "sourceIPAddress", "userAgent", "recipientAccountId", "userIdentity", "requestParameters", "responseElements", "additionalEventData", "errorMessage"];
+        for (k, name) in names.iter().enumerate() {
+            assert_eq!(hot_slot_of(name.as_bytes()).map(|h| h as usize), Some(k), "{name}");
+            assert_eq!(Record::hot_slot(name), Some(k as u8));
+            // Every one-byte change and every cut misses.
+            let b = name.as_bytes();
+            for at in 0..b.len() {
+                for c in [b'a', b'X', b'.', 0x80, b'D', b'd'] {
+                    let mut v = b.to_vec();
+                    if v[at] != c {
+                        v[at] = c;
+                        assert!(hot_slot_of(&v).is_none(), "{}", String::from_utf8_lossy(&v));
+                    }
+                }
+                assert!(hot_slot_of(&b[..at]).is_none());
+                assert!(hot_slot_of(&b[at + 1..]).is_none() || at + 1 == 0);
+            }
+        }
+        for other in ["", "a", "arn", "type", "eventVersion", "readOnly", "managementEvent", "eventCategory", "requestID", "tlsDetails", "sessionCredentialFromConsole", "vpcEndpointId", "apiVersion", "serviceEventDetails", "sharedEventID"] {
+            assert!(hot_slot_of(other.as_bytes()).is_none(), "{other}");
         }
     }
 
