@@ -1206,26 +1206,33 @@ fn path_special(b: &[u8]) -> bool {
 fn path_class(b: &[u8]) -> (bool, bool) {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
+    // The high bit of each byte equal to `c`, possibly also of bytes above the first such byte
+    // (so it is non-zero exactly when one is `c`).
     let has = |x: u64, c: u8| {
         let y = x ^ (ONES * u64::from(c));
-        y.wrapping_sub(ONES) & !y & HIGH != 0
+        y.wrapping_sub(ONES) & !y & HIGH
     };
-    let (mut dotted, mut bracketed) = (false, false);
+    let (mut dotted, mut bracketed) = (0u64, 0u64);
     let mut rest = b;
     while let Some((w, tail)) = rest.split_first_chunk::<8>() {
         let x = u64::from_le_bytes(*w);
         dotted |= has(x, b'.');
-        bracketed |= has(x, b'[') || has(x, b'\\');
+        bracketed |= has(x, b'[') | has(x, b'\\');
         rest = tail;
     }
-    for &c in rest {
-        match c {
-            b'.' => dotted = true,
-            b'[' | b'\\' => bracketed = true,
-            _ => {}
-        }
+    // The last bytes as one more word (overlapping the words before, or the first and last four
+    // bytes of a short name, or the bytes of a tiny one with zeros, which match none of the
+    // three), not byte by byte: most names end with a few bytes left over.
+    if !rest.is_empty() {
+        let x = match (b.last_chunk::<8>(), b.first_chunk::<4>(), b.last_chunk::<4>()) {
+            (Some(w), _, _) => u64::from_le_bytes(*w),
+            (None, Some(h), Some(t)) => u64::from(u32::from_le_bytes(*h)) | (u64::from(u32::from_le_bytes(*t)) << 32),
+            _ => rest.iter().fold(0u64, |w, &c| (w << 8) | u64::from(c)),
+        };
+        dotted |= has(x, b'.');
+        bracketed |= has(x, b'[') | has(x, b'\\');
     }
-    (dotted, bracketed)
+    (dotted != 0, bracketed != 0)
 }
 
 /// Maximum nesting that `rsigma_eval`'s JSON walks follow.
