@@ -117,7 +117,6 @@ impl std::fmt::Debug for Record {
 
 struct Parser<'a> {
     b: &'a [u8],
-    i: usize,
     nodes: Vec<Node>,
     esc: String,
     /// A member name repeated within one object.
@@ -127,17 +126,14 @@ struct Parser<'a> {
 }
 
 impl Parser<'_> {
+    /// The position after the whitespace at `i` (newlines counted in `lines`).
     #[inline]
-    fn ws(&mut self) {
-        while let Some(&c @ (b' ' | b'\t' | b'\n' | b'\r')) = self.b.get(self.i) {
+    fn ws(&mut self, mut i: usize) -> usize {
+        while let Some(&c @ (b' ' | b'\t' | b'\n' | b'\r')) = self.b.get(i) {
             self.lines += usize::from(c == b'\n');
-            self.i += 1;
+            i += 1;
         }
-    }
-
-    #[inline]
-    fn peek(&self) -> Option<u8> {
-        self.b.get(self.i).copied()
+        i
     }
 
     fn text(&self, s: Span) -> &[u8] {
@@ -149,64 +145,58 @@ impl Parser<'_> {
         }
     }
 
-    /// A string starting at the opening quote; `None` on anything `serde_json` would reject.
-    /// The common case (no escape) inline; strings with escapes in [`Parser::string_escaped`].
+    /// A string whose opening quote is at `i`, and the position after it; `None` on anything
+    /// `serde_json` would reject. The common case (no escape) inline; strings with escapes in
+    /// [`Parser::string_escaped`].
     #[inline(always)]
-    fn string(&mut self) -> Option<Span> {
-        self.i += 1;
-        let start = self.i;
-        let k = string_stop(self.b.get(self.i..)?)?;
-        self.i += k;
-        let stop = *self.b.get(self.i)?;
+    fn string(&mut self, i: usize) -> Option<(Span, usize)> {
+        let start = i + 1;
+        let k = string_stop(self.b.get(start..)?)?;
+        let stop = *self.b.get(start + k)?;
         if stop == b'"' {
-            let s = Span { off: start as u32, len: k as u32 };
-            self.i += 1;
-            return Some(s);
+            return Some((Span { off: start as u32, len: k as u32 }, start + k + 1));
         }
         if stop < 0x20 {
             return None;
         }
-        self.string_escaped(start)
+        self.string_escaped(start, start + k)
     }
 
     /// A member name (as [`Parser::string`]) and its [`name_bucket`], taken from the text
     /// the scan just read (a name with escapes from its unescaped form).
     #[inline(always)]
-    fn key(&mut self) -> Option<(Span, u32)> {
-        self.i += 1;
-        let start = self.i;
+    fn key(&mut self, i: usize) -> Option<(Span, u32, usize)> {
+        let start = i + 1;
         let rest = self.b.get(start..)?;
         let k = string_stop(rest)?;
         let name = rest.get(..k)?;
         let stop = *rest.get(k)?;
         if stop == b'"' {
-            self.i += k + 1;
-            return Some((Span { off: start as u32, len: k as u32 }, name_bucket(name)));
+            return Some((Span { off: start as u32, len: k as u32 }, name_bucket(name), start + k + 1));
         }
         if stop < 0x20 {
             return None;
         }
-        self.i += k;
-        let s = self.string_escaped(start)?;
-        Some((s, name_bucket(self.text(s))))
+        let (s, end) = self.string_escaped(start, start + k)?;
+        Some((s, name_bucket(self.text(s)), end))
     }
 
-    /// The rest of a string from its first backslash (at `self.i`; the text from `start` has no
-    /// escape): unescaped into the side buffer.
+    /// The rest of a string from its first backslash (at `i`; the text from `start` has no
+    /// escape): unescaped into the side buffer; the span and the position after the string.
     #[cold]
     #[inline(never)]
-    fn string_escaped(&mut self, start: usize) -> Option<Span> {
+    fn string_escaped(&mut self, start: usize, mut i: usize) -> Option<(Span, usize)> {
+        let b = self.b;
         let off = self.esc.len();
-        self.esc.push_str(std::str::from_utf8(self.b.get(start..self.i)?).ok()?);
+        self.esc.push_str(std::str::from_utf8(b.get(start..i)?).ok()?);
         loop {
-            match self.peek()? {
+            match *b.get(i)? {
                 b'"' => {
-                    self.i += 1;
-                    return Some(Span { off: off as u32 | ESC, len: (self.esc.len() - off) as u32 });
+                    return Some((Span { off: off as u32 | ESC, len: (self.esc.len() - off) as u32 }, i + 1));
                 }
                 b'\\' => {
-                    let c = *self.b.get(self.i + 1)?;
-                    self.i += 2;
+                    let c = *b.get(i + 1)?;
+                    i += 2;
                     let ch = match c {
                         b'"' => '"',
                         b'\\' => '\\',
@@ -217,16 +207,18 @@ impl Parser<'_> {
                         b'r' => '\r',
                         b't' => '\t',
                         b'u' => {
-                            let hi = self.hex4()?;
+                            let hi = hex4(b, i)?;
+                            i += 4;
                             if (0xdc00..0xe000).contains(&hi) {
                                 return None;
                             }
                             if (0xd800..0xdc00).contains(&hi) {
-                                if self.b.get(self.i) != Some(&b'\\') || self.b.get(self.i + 1) != Some(&b'u') {
+                                if b.get(i) != Some(&b'\\') || b.get(i + 1) != Some(&b'u') {
                                     return None;
                                 }
-                                self.i += 2;
-                                let lo = self.hex4()?;
+                                i += 2;
+                                let lo = hex4(b, i)?;
+                                i += 4;
                                 if !(0xdc00..0xe000).contains(&lo) {
                                     return None;
                                 }
@@ -240,128 +232,61 @@ impl Parser<'_> {
                     self.esc.push(ch);
                 }
                 _ => {
-                    let rest = self.b.get(self.i..)?;
+                    let rest = b.get(i..)?;
                     let k = memchr::memchr2(b'"', b'\\', rest)?;
                     let run = rest.get(..k)?;
                     if run.iter().any(|&c| c < 0x20) {
                         return None;
                     }
                     self.esc.push_str(std::str::from_utf8(run).ok()?);
-                    self.i += k;
+                    i += k;
                 }
             }
         }
     }
 
-    fn hex4(&mut self) -> Option<u32> {
-        let h = self.b.get(self.i..self.i + 4)?;
-        let mut v = 0u32;
-        for &c in h {
-            v = v * 16 + (c as char).to_digit(16)?;
-        }
-        self.i += 4;
-        Some(v)
-    }
-
-    fn digits(&mut self) -> usize {
-        let s = self.i;
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.i += 1;
-        }
-        self.i - s
-    }
-
-    fn number(&mut self) -> Option<Span> {
-        let start = self.i;
-        if self.peek() == Some(b'-') {
-            self.i += 1;
-        }
-        match self.peek()? {
-            b'0' => {
-                self.i += 1;
-                if let Some(b'0'..=b'9') = self.peek() {
-                    return None;
-                }
-            }
-            b'1'..=b'9' => {
-                self.digits();
-            }
-            _ => return None,
-        }
-        if self.peek() == Some(b'.') {
-            self.i += 1;
-            if self.digits() == 0 {
-                return None;
-            }
-        }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.i += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.i += 1;
-            }
-            if self.digits() == 0 {
-                return None;
-            }
-        }
-        Some(Span { off: start as u32, len: (self.i - start) as u32 })
-    }
-
-    fn literal(&mut self, word: &[u8]) -> Option<()> {
-        if self.b.get(self.i..self.i + word.len())? == word {
-            self.i += word.len();
-            Some(())
-        } else {
-            None
-        }
-    }
-
-    /// One value (after whitespace) with member name `key`.
-    fn value(&mut self, key: Span, depth: usize) -> Option<()> {
+    /// One value at `i` (after whitespace) with member name `key`; the position after it.
+    /// The position goes in and out by value (a register), not through `self` (where it was
+    /// stored and loaded again around every node pushed).
+    fn value(&mut self, key: Span, depth: usize, i: usize) -> Option<usize> {
+        let b = self.b;
         let at = self.nodes.len();
-        let start = self.i;
-        let (kind, val) = match self.peek()? {
-            b'"' => (Kind::Str, self.string()?),
-            b'{' | b'[' => {
+        let (kind, val, end) = match *b.get(i)? {
+            b'"' => {
+                let (s, end) = self.string(i)?;
+                (Kind::Str, s, end)
+            }
+            c @ (b'{' | b'[') => {
                 if depth >= MAX_DEPTH {
                     return None;
                 }
-                let obj = self.peek() == Some(b'{');
+                let obj = c == b'{';
                 self.nodes.push(Node { key, val: Span::default(), end: 0, kind: if obj { Kind::Obj } else { Kind::Arr } });
-                self.i += 1;
-                if obj {
-                    self.members(at, depth)?;
-                } else {
-                    self.elements(depth)?;
-                }
-                let end = self.nodes.len() as u32;
+                let end = if obj { self.members(depth, i + 1)? } else { self.elements(depth, i + 1)? };
+                let after = self.nodes.len() as u32;
                 let n = self.nodes.get_mut(at)?;
-                n.end = end;
-                n.val = Span { off: start as u32, len: (self.i - start) as u32 };
-                return Some(());
+                n.end = after;
+                n.val = Span { off: i as u32, len: (end - i) as u32 };
+                return Some(end);
             }
-            b't' => {
-                self.literal(b"true")?;
-                (Kind::True, Span::default())
+            b't' => (Kind::True, Span::default(), literal(b, i, b"true")?),
+            b'f' => (Kind::False, Span::default(), literal(b, i, b"false")?),
+            b'n' => (Kind::Null, Span::default(), literal(b, i, b"null")?),
+            _ => {
+                let end = number_end(b, i)?;
+                (Kind::Num, Span { off: i as u32, len: (end - i) as u32 }, end)
             }
-            b'f' => {
-                self.literal(b"false")?;
-                (Kind::False, Span::default())
-            }
-            b'n' => {
-                self.literal(b"null")?;
-                (Kind::Null, Span::default())
-            }
-            _ => (Kind::Num, self.number()?),
         };
         self.nodes.push(Node { key, val, end: at as u32 + 1, kind });
-        Some(())
+        Some(end)
     }
 
-    fn members(&mut self, at: usize, depth: usize) -> Option<()> {
-        self.ws();
-        if self.peek()? == b'}' {
-            self.i += 1;
-            return Some(());
+    /// The members of an object whose `{` is just before `i`; the position after its `}`.
+    fn members(&mut self, depth: usize, i: usize) -> Option<usize> {
+        let b = self.b;
+        let mut i = self.ws(i);
+        if *b.get(i)? == b'}' {
+            return Some(i + 1);
         }
         let first = self.nodes.len();
         // One bit per member name, by a hash of it: a name whose bit is already set is compared
@@ -369,17 +294,11 @@ impl Parser<'_> {
         // Sixty-four bits: a shift and a test of one word (128 took a dozen instructions a
         // name), for twice the (cheap, rare) comparisons.
         let mut names: u64 = 0;
-        // The position in a local (`self.i` only around calls that read it): written to `self`
-        // at each step, it was stored and loaded again around every node pushed.
-        let b = self.b;
-        let mut i = self.i;
         loop {
             // Compact JSON (no whitespace between tokens) is the common case: each `ws` is
             // called only when the next byte is not the expected one.
             if b.get(i) != Some(&b'"') {
-                self.i = i;
-                self.ws();
-                i = self.i;
+                i = self.ws(i);
                 if b.get(i) != Some(&b'"') {
                     return None;
                 }
@@ -394,16 +313,13 @@ impl Parser<'_> {
                     (s, name_bucket(name))
                 }
                 _ => {
-                    self.i = i;
-                    let kb = self.key()?;
-                    i = self.i;
-                    kb
+                    let (s, bucket, end) = self.key(i)?;
+                    i = end;
+                    (s, bucket)
                 }
             };
             if b.get(i) != Some(&b':') {
-                self.i = i;
-                self.ws();
-                i = self.i;
+                i = self.ws(i);
                 if b.get(i) != Some(&b':') {
                     return None;
                 }
@@ -411,9 +327,7 @@ impl Parser<'_> {
             i += 1;
             let mut next = *b.get(i)?;
             if matches!(next, b' ' | b'\t' | b'\n' | b'\r') {
-                self.i = i;
-                self.ws();
-                i = self.i;
+                i = self.ws(i);
                 next = *b.get(i)?;
             }
             let bit = 1u64 << bucket;
@@ -440,53 +354,40 @@ impl Parser<'_> {
                     i += k + 2;
                     s
                 } else {
-                    self.i = i;
-                    let s = self.string()?;
-                    i = self.i;
+                    let (s, end) = self.string(i)?;
+                    i = end;
                     s
                 };
                 self.nodes.push(Node { key, val, end: at + 1, kind: Kind::Str });
             } else {
-                self.i = i;
-                self.value(key, depth + 1)?;
-                i = self.i;
+                i = self.value(key, depth + 1, i)?;
             }
             let mut next = *b.get(i)?;
             if matches!(next, b' ' | b'\t' | b'\n' | b'\r') {
-                self.i = i;
-                self.ws();
-                i = self.i;
+                i = self.ws(i);
                 next = *b.get(i)?;
             }
             i += 1;
             match next {
                 b',' => {}
-                b'}' => {
-                    self.i = i;
-                    break;
-                }
+                b'}' => return Some(i),
                 _ => return None,
             }
         }
-        let _ = at;
-        Some(())
     }
 
-    fn elements(&mut self, depth: usize) -> Option<()> {
-        self.ws();
-        if self.peek()? == b']' {
-            self.i += 1;
-            return Some(());
-        }
-        // As in `members`: the position in a local, strings without escapes inline.
+    /// The elements of an array whose `[` is just before `i`; the position after its `]`.
+    fn elements(&mut self, depth: usize, i: usize) -> Option<usize> {
         let b = self.b;
-        let mut i = self.i;
+        let mut i = self.ws(i);
+        if *b.get(i)? == b']' {
+            return Some(i + 1);
+        }
+        // As in `members`: strings without escapes inline.
         loop {
             let mut next = *b.get(i)?;
             if matches!(next, b' ' | b'\t' | b'\n' | b'\r') {
-                self.i = i;
-                self.ws();
-                i = self.i;
+                i = self.ws(i);
                 next = *b.get(i)?;
             }
             let plain = match (next, b.get(i + 1..)) {
@@ -498,28 +399,82 @@ impl Parser<'_> {
                 self.nodes.push(Node { key: Span::default(), val: Span { off: (i + 1) as u32, len: k as u32 }, end: at + 1, kind: Kind::Str });
                 i += k + 2;
             } else {
-                self.i = i;
-                self.value(Span::default(), depth + 1)?;
-                i = self.i;
+                i = self.value(Span::default(), depth + 1, i)?;
             }
             let mut next = *b.get(i)?;
             if matches!(next, b' ' | b'\t' | b'\n' | b'\r') {
-                self.i = i;
-                self.ws();
-                i = self.i;
+                i = self.ws(i);
                 next = *b.get(i)?;
             }
             i += 1;
             match next {
                 b',' => {}
-                b']' => {
-                    self.i = i;
-                    return Some(());
-                }
+                b']' => return Some(i),
                 _ => return None,
             }
         }
     }
+}
+
+/// Four hexadecimal digits at `i`.
+fn hex4(b: &[u8], i: usize) -> Option<u32> {
+    let h = b.get(i..i + 4)?;
+    let mut v = 0u32;
+    for &c in h {
+        v = v * 16 + (c as char).to_digit(16)?;
+    }
+    Some(v)
+}
+
+/// The position after the digits at `i`.
+#[inline]
+fn digits(b: &[u8], mut i: usize) -> usize {
+    while let Some(b'0'..=b'9') = b.get(i) {
+        i += 1;
+    }
+    i
+}
+
+/// The position after the JSON number at `i`; `None` when it is not one.
+fn number_end(b: &[u8], mut i: usize) -> Option<usize> {
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    match *b.get(i)? {
+        b'0' => {
+            i += 1;
+            if let Some(b'0'..=b'9') = b.get(i) {
+                return None;
+            }
+        }
+        b'1'..=b'9' => i = digits(b, i + 1),
+        _ => return None,
+    }
+    if b.get(i) == Some(&b'.') {
+        let e = digits(b, i + 1);
+        if e == i + 1 {
+            return None;
+        }
+        i = e;
+    }
+    if let Some(b'e' | b'E') = b.get(i) {
+        i += 1;
+        if let Some(b'+' | b'-') = b.get(i) {
+            i += 1;
+        }
+        let e = digits(b, i);
+        if e == i {
+            return None;
+        }
+        i = e;
+    }
+    Some(i)
+}
+
+/// The position after `word` at `i`, if it is there.
+#[inline]
+fn literal(b: &[u8], i: usize, word: &[u8]) -> Option<usize> {
+    (b.get(i..i + word.len())? == word).then_some(i + word.len())
 }
 
 /// A member name's bucket (0..64) for the repeated-name check: its length and first and last
@@ -718,11 +673,11 @@ fn parse_object(text: &[u8], nodes: &mut Vec<Node>) -> Option<(usize, String, us
         return None;
     }
     nodes.clear();
-    let mut p = Parser { b: text, i: 0, nodes: std::mem::take(nodes), esc: String::new(), dup: false, lines: 0 };
-    p.ws();
-    let ok = p.peek() == Some(b'{') && p.value(Span::default(), 0).is_some() && !p.dup;
+    let mut p = Parser { b: text, nodes: std::mem::take(nodes), esc: String::new(), dup: false, lines: 0 };
+    let i = p.ws(0);
+    let end = if text.get(i) == Some(&b'{') { p.value(Span::default(), 0, i) } else { None };
     *nodes = p.nodes;
-    ok.then_some((p.i, p.esc, p.lines))
+    end.filter(|_| !p.dup).map(|end| (end, p.esc, p.lines))
 }
 
 /// Parses an object record; `None` when `serde_json` must decide.
