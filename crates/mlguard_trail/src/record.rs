@@ -1450,8 +1450,30 @@ pub fn parse_time(s: &str) -> Option<i64> {
     if b.len() < 19 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') || b.get(13) != Some(&b':') {
         return None;
     }
+    // `YYYY-MM-DD` as a key: the records of a file mostly share their date, so its day number
+    // is worked out once (about 100 instructions of the 200 this function took).
+    let key = match (b.first_chunk::<8>(), b.get(8..10)) {
+        (Some(&w), Some(&[d0, d1])) => (u64::from_le_bytes(w), u16::from_le_bytes([d0, d1])),
+        _ => (0, 0),
+    };
+    let last = LAST_DATE.try_with(std::cell::Cell::get).unwrap_or((0, 0, 0));
+    if (last.0, last.1) == key {
+        if let Some((h, mi, se)) = b.get(11..19).and_then(clock_digits) {
+            if h > 23 || mi > 59 || se > 60 {
+                return None;
+            }
+            return Some(last.2 * 86_400 + h * 3600 + mi * 60 + se);
+        }
+    }
     let (y, mo, d, h, mi, se) = match time_digits(b) {
-        Some(t) => t,
+        Some(t) => {
+            if (1..=12).contains(&t.1) && (1..=31).contains(&t.2) {
+                // A date of plain digits and in range (a key never matches before it is set:
+                // the key holds `-`, the initial one is zeros).
+                let _ = LAST_DATE.try_with(|c| c.set((key.0, key.1, days_from_civil(t.0, t.1, t.2))));
+            }
+            t
+        }
         None => {
             // Anything but plain digits (a sign, which `parse` accepts) as `parse` reads it.
             let num = |r: std::ops::Range<usize>| -> Option<i64> { s.get(r)?.parse::<i64>().ok() };
@@ -1462,6 +1484,24 @@ pub fn parse_time(s: &str) -> Option<i64> {
         return None;
     }
     Some(days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + se)
+}
+
+thread_local! {
+    /// The last date [`parse_time`] read whole (plain digits, month and day in range) and its day
+    /// number: `(first eight bytes, next two bytes, days)`.
+    static LAST_DATE: std::cell::Cell<(u64, u16, i64)> = const { std::cell::Cell::new((0, 0, 0)) };
+}
+
+/// Hours, minutes and seconds of `HH:MM:SS` (eight bytes) when all six are plain ASCII digits.
+#[inline]
+fn clock_digits(b: &[u8]) -> Option<(i64, i64, i64)> {
+    let t = b.first_chunk::<8>()?;
+    let dig = |i: usize| -> Option<i64> {
+        let c = *t.get(i)?;
+        c.is_ascii_digit().then_some(i64::from(c.wrapping_sub(b'0')))
+    };
+    let two = |i: usize| -> Option<i64> { Some(dig(i)? * 10 + dig(i + 1)?) };
+    Some((two(0)?, two(3)?, two(6)?))
 }
 
 /// The six fields of `YYYY-MM-DDTHH:MM:SS` when all of them are plain ASCII digits.
@@ -1616,6 +1656,10 @@ mod tests {
         }
         assert_eq!(parse_time("2024-+2-29T13:45:07Z"), parse_time("2024-02-29T13:45:07Z"));
         assert_eq!(parse_time("2024-02-29T1a:45:07Z"), None);
+        // After a date is cached: other clocks on it, bad clocks, signs, and other dates.
+        for s in ["2024-02-29T13:45:07Z", "2024-02-29T00:00:00Z", "2024-02-29T24:00:00Z", "2024-02-29T23:59:60Z", "2024-02-29T+1:00:00Z", "2024-02-29T1:00:00Z", "2024-02-29T13:45:07Z", "2024-03-01T00:00:00Z", "2024-02-30T00:00:00Z", "2024-02-29T00:60:00Z"] {
+            assert_eq!(parse_time(s), old_parse_time(s), "{s}");
+        }
     }
 
     #[test]
