@@ -288,6 +288,11 @@ impl PageBufs {
     fn snappy(data: &[u8], out: &mut Vec<u8>, keep: usize) -> Result<usize, String> {
         let bad = |e: snap::Error| format!("Parquet: snappy page cannot be decompressed ({e})");
         let n = snap::raw::decompress_len(data).map_err(bad)?;
+        // The length is the page's own claim: a valid block expands at most about 21x (a 3-byte
+        // copy of 64 bytes), so a larger claim is damage, refused before it is allocated.
+        if n > data.len().saturating_mul(32).saturating_add(64) {
+            return Err(format!("Parquet: snappy page claims {n} bytes from {} compressed", data.len()));
+        }
         let total = keep.checked_add(n).ok_or("Parquet: page too large")?;
         if out.len() < total {
             out.resize(total, 0);
@@ -794,6 +799,27 @@ fn write_chunk(cw: &mut ColumnWriter<'_>, chunk: &mut Chunk, lf: Leaf, at: &[Opt
         _ => return Err("Parquet column writer of another type".into()),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod snappy_tests {
+    use super::PageBufs;
+
+    #[test]
+    fn a_page_claiming_more_than_snappy_can_hold_is_refused_unallocated() {
+        // Varint 0x80 0x80 0x80 0x80 0x04 = 1 GiB, then a few bytes of nothing.
+        let claim = [0x80, 0x80, 0x80, 0x80, 0x04, 0, 0, 0];
+        let mut out = Vec::new();
+        let e = PageBufs::snappy(&claim, &mut out, 0).unwrap_err();
+        assert!(e.contains("claims 1073741824 bytes from 8 compressed"), "{e}");
+        assert!(out.capacity() < 1 << 20);
+        // A real block still decompresses, after what the caller keeps.
+        let text = b"model artifact model artifact model artifact model artifact".repeat(50);
+        let packed = snap::raw::Encoder::new().compress_vec(&text).unwrap_or_default();
+        let mut out = b"kept".to_vec();
+        let n = PageBufs::snappy(&packed, &mut out, 4).unwrap_or(0);
+        assert_eq!(&out[..n], [&b"kept"[..], &text[..]].concat());
+    }
 }
 
 #[cfg(test)]
