@@ -20,6 +20,10 @@ mod json;
 
 /// Batches are scanned when they hold this many bytes.
 pub const BATCH_BYTES: usize = 1 << 20;
+/// ... or this many values (short values, such as repeated Parquet dictionary entries, would
+/// otherwise make a batch of a million bytes hold a quarter of a million values: their
+/// locations, segments, extras and hits tens of megabytes).
+pub const BATCH_VALUES: usize = 1 << 16;
 /// Longer lines are read in pieces of this size.
 pub const MAX_LINE: u64 = 1 << 20;
 
@@ -340,7 +344,7 @@ impl<S: Sink> Driver<'_, S> {
     #[inline]
     fn push_at(&mut self, value: &[u8], i: u64, ctx: u32) {
         self.batch.push(value, i, ctx);
-        if self.batch.size() + self.memo.side.len() >= BATCH_BYTES {
+        if self.batch.size() + self.memo.side.len() >= BATCH_BYTES || self.locs.len() >= BATCH_VALUES {
             self.flush();
         }
     }
@@ -379,7 +383,7 @@ impl<S: Sink> Driver<'_, S> {
             }
             None => self.batch.push(value, i, ctx),
         }
-        if self.batch.size() + m.side.len() >= BATCH_BYTES {
+        if self.batch.size() + m.side.len() >= BATCH_BYTES || self.locs.len() >= BATCH_VALUES {
             self.flush();
         }
     }
@@ -523,7 +527,7 @@ impl<S: Sink> Driver<'_, S> {
                 self.batch.segs.push(Seg { start, end: start + i, loc, ctx: u32::MAX });
                 *no += 1;
                 p += i + 1;
-                if base + (p - done) >= BATCH_BYTES {
+                if base + (p - done) >= BATCH_BYTES || self.locs.len() >= BATCH_VALUES {
                     full = true;
                     break;
                 }
