@@ -595,19 +595,20 @@ fn scan_text_chunk<S: Sink>(d: &mut Driver<'_, S>, mut pages: Box<dyn PageReader
                     let v = &data[s..e];
                     if !v.is_empty() && (!checked || std::str::from_utf8(v).is_ok()) {
                         let ctx = d.column_ctx(j);
-                        d.push(v, loc, ctx);
+                        d.push_in(data, s, e, loc, ctx);
                     }
                 }
                 Values::Dict { idx } => {
                     let k = idx.next().ok_or_else(short)? as usize;
                     let &(s, e) = dict_ranges.get(k).ok_or("Parquet: dictionary index out of range")?;
-                    let v = &dict_buf[s as usize..e as usize];
+                    let (s, e) = (s as usize, e as usize);
+                    let v = &dict_buf[s..e];
                     if !v.is_empty() && (!checked || std::str::from_utf8(v).is_ok()) {
                         let ctx = d.column_ctx(j);
                         if keyed {
-                            d.push_keyed(v, loc, ctx, k);
+                            d.push_keyed_in(dict_buf, s, e, loc, ctx, k);
                         } else {
-                            d.push(v, loc, ctx);
+                            d.push_in(dict_buf, s, e, loc, ctx);
                         }
                     }
                 }
