@@ -314,15 +314,19 @@ struct Hybrid<'a> {
     /// Values left in the current RLE run, and its value.
     rle: u64,
     rle_val: u32,
-    /// Values left in the current bit-packed run, its first byte and the next value's index.
+    /// Values left in the current bit-packed run, its first byte and the next value's first
+    /// bit from there.
     packed: u64,
     packed_at: usize,
-    packed_i: u64,
+    bit: usize,
+    /// The low `width` bits.
+    mask: u64,
 }
 
 impl<'a> Hybrid<'a> {
     fn new(data: &'a [u8], width: u32) -> Hybrid<'a> {
-        Hybrid { data, pos: 0, width, rle: 0, rle_val: 0, packed: 0, packed_at: 0, packed_i: 0 }
+        let mask = if width >= 64 { u64::MAX } else { (1u64 << width) - 1 };
+        Hybrid { data, pos: 0, width, rle: 0, rle_val: 0, packed: 0, packed_at: 0, bit: 0, mask }
     }
 
     fn uvarint(&mut self) -> Option<u64> {
@@ -347,14 +351,14 @@ impl<'a> Hybrid<'a> {
             }
             if self.packed > 0 {
                 self.packed -= 1;
-                let bit = self.packed_i * u64::from(self.width);
-                self.packed_i += 1;
-                let at = self.packed_at + (bit / 8) as usize;
+                let bit = self.bit;
+                self.bit += self.width as usize;
+                let at = self.packed_at + bit / 8;
                 let w = match self.data.get(at..at + 8) {
                     Some(b) => u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
                     None => self.tail(at)?,
                 };
-                let v = (w >> (bit % 8)) & ((1u64 << self.width) - 1);
+                let v = (w >> (bit % 8)) & self.mask;
                 return Some(v as u32);
             }
             self.run()?;
@@ -389,7 +393,7 @@ impl<'a> Hybrid<'a> {
                 return None;
             } else {
                 self.packed = groups * 8;
-                self.packed_i = 0;
+                self.bit = 0;
             }
         } else {
             self.rle = h >> 1;
