@@ -354,8 +354,8 @@ impl<'a> Hybrid<'a> {
                 let bit = self.bit;
                 self.bit += self.width as usize;
                 let at = self.packed_at + bit / 8;
-                let w = match self.data.get(at..at + 8) {
-                    Some(b) => u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
+                let w = match self.data.get(at..at + 8).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
+                    Some(b) => u64::from_le_bytes(b),
                     None => self.tail(at)?,
                 };
                 let v = (w >> (bit % 8)) & self.mask;
@@ -427,8 +427,8 @@ fn plain_ranges(data: &[u8], n: usize) -> Result<Vec<(u32, u32)>, String> {
 /// The next PLAIN byte array at `*p`: its range.
 #[inline]
 fn plain_next(data: &[u8], p: &mut usize) -> Option<(usize, usize)> {
-    let l = data.get(*p..*p + 4)?;
-    let len = u32::from_le_bytes([l[0], l[1], l[2], l[3]]) as usize;
+    let l = data.get(*p..*p + 4).and_then(|l| <[u8; 4]>::try_from(l).ok())?;
+    let len = u32::from_le_bytes(l) as usize;
     let s = *p + 4;
     let e = s.checked_add(len).filter(|&e| e <= data.len())?;
     *p = e;
