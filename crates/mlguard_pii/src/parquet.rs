@@ -307,6 +307,7 @@ impl PageBufs {
 
 /// RLE / bit-packed hybrid decoder (levels and dictionary indices), reading `data` in
 /// place; `None` once the data runs out.
+#[derive(Clone)]
 struct Hybrid<'a> {
     data: &'a [u8],
     pos: usize,
@@ -561,6 +562,13 @@ fn scan_text_chunk<S: Sink>(d: &mut Driver<'_, S>, mut pages: Box<dyn PageReader
         };
         let mut reps = Hybrid::new(&buf[rep_data.0..rep_data.1], rep_w);
         let mut defs = Hybrid::new(&buf[def_data.0..def_data.1], def_w);
+        // A flat column whose page has no nulls (its definition levels one run of the
+        // maximum, as writers write them): each level is a value and a record of its own,
+        // and the levels need not be read one by one.
+        let flat = max_rep == 0 && (max_def == 0 || {
+            let mut probe = defs.clone();
+            probe.run().is_some() && probe.rle >= u64::from(num_values) && probe.rle_val == max_def as u32
+        });
         let data = &buf[vals_at..];
         let mut vals = match encoding {
             Encoding::PLAIN => Values::Plain { data, pos: 0 },
@@ -583,14 +591,21 @@ fn scan_text_chunk<S: Sink>(d: &mut Driver<'_, S>, mut pages: Box<dyn PageReader
         };
         let dict_ranges = &dict_ranges[..];
         for _ in 0..num_values {
-            let rl = if max_rep > 0 { reps.next().ok_or_else(short)? } else { 0 };
-            let dl = if max_def > 0 { defs.next().ok_or_else(short)? } else { 0 };
-            if !first && (max_rep == 0 || rl == 0) {
-                rec += 1;
-            }
-            first = false;
-            if dl != max_def as u32 {
-                continue;
+            if flat {
+                if !first {
+                    rec += 1;
+                }
+                first = false;
+            } else {
+                let rl = if max_rep > 0 { reps.next().ok_or_else(short)? } else { 0 };
+                let dl = if max_def > 0 { defs.next().ok_or_else(short)? } else { 0 };
+                if !first && (max_rep == 0 || rl == 0) {
+                    rec += 1;
+                }
+                first = false;
+                if dl != max_def as u32 {
+                    continue;
+                }
             }
             let loc = Loc::Cell { row: row_base + rec + 1, column: j as u64 + 1 };
             match &mut vals {
