@@ -590,46 +590,75 @@ fn scan_text_chunk<S: Sink>(d: &mut Driver<'_, S>, mut pages: Box<dyn PageReader
             Dict::None => &[],
         };
         let dict_ranges = &dict_ranges[..];
-        for _ in 0..num_values {
-            if flat {
-                if !first {
-                    rec += 1;
-                }
-                first = false;
-            } else {
-                let rl = if max_rep > 0 { reps.next().ok_or_else(short)? } else { 0 };
-                let dl = if max_def > 0 { defs.next().ok_or_else(short)? } else { 0 };
-                if !first && (max_rep == 0 || rl == 0) {
-                    rec += 1;
-                }
-                first = false;
-                if dl != max_def as u32 {
-                    continue;
-                }
-            }
-            let loc = Loc::Cell { row: row_base + rec + 1, column: j as u64 + 1 };
-            match &mut vals {
-                Values::Plain { data, pos } => {
-                    let (s, e) = plain_next(data, pos).ok_or_else(short)?;
-                    let v = &data[s..e];
-                    if !v.is_empty() && (!checked || std::str::from_utf8(v).is_ok()) {
-                        let ctx = d.column_ctx(j);
-                        d.push_in(data, s, e, loc, ctx);
+        let column = j as u64 + 1;
+        // Runs `$body` for each value that is not null, `rec` its record: one loop per kind of
+        // page and of values, so that none of them is decided per value.
+        macro_rules! each_value {
+            ($body:block) => {
+                if flat {
+                    // Every level a record: the chunk's first one keeps `rec`, others add one.
+                    if num_values > 0 && first {
+                        rec = rec.wrapping_sub(1);
                     }
-                }
-                Values::Dict { idx } => {
-                    let k = idx.next().ok_or_else(short)? as usize;
-                    let &(s, e) = dict_ranges.get(k).ok_or("Parquet: dictionary index out of range")?;
-                    let (s, e) = (s as usize, e as usize);
-                    let v = &dict_buf[s..e];
-                    if !v.is_empty() && (!checked || std::str::from_utf8(v).is_ok()) {
-                        let ctx = d.column_ctx(j);
-                        if keyed {
-                            d.push_keyed_in(dict_buf, s, e, loc, ctx, k);
-                        } else {
-                            d.push_in(dict_buf, s, e, loc, ctx);
+                    for _ in 0..num_values {
+                        rec = rec.wrapping_add(1);
+                        $body
+                    }
+                    if num_values > 0 {
+                        first = false;
+                    }
+                } else {
+                    for _ in 0..num_values {
+                        let rl = if max_rep > 0 { reps.next().ok_or_else(short)? } else { 0 };
+                        let dl = if max_def > 0 { defs.next().ok_or_else(short)? } else { 0 };
+                        if !first && (max_rep == 0 || rl == 0) {
+                            rec += 1;
                         }
+                        first = false;
+                        if dl != max_def as u32 {
+                            continue;
+                        }
+                        $body
                     }
+                }
+            };
+        }
+        match &mut vals {
+            Values::Plain { data, pos } => each_value!({
+                let (s, e) = plain_next(data, pos).ok_or_else(short)?;
+                let v = &data[s..e];
+                if !v.is_empty() && (!checked || std::str::from_utf8(v).is_ok()) {
+                    let ctx = d.column_ctx(j);
+                    d.push_in(data, s, e, Loc::Cell { row: row_base + rec + 1, column }, ctx);
+                }
+            }),
+            Values::Dict { idx } => {
+                // The value of the next index: its key and range in the dictionary page.
+                macro_rules! entry {
+                    () => {{
+                        let k = idx.next().ok_or_else(short)? as usize;
+                        let &(s, e) = dict_ranges.get(k).ok_or("Parquet: dictionary index out of range")?;
+                        let (s, e) = (s as usize, e as usize);
+                        let v = &dict_buf[s..e];
+                        (k, s, e, !v.is_empty() && (!checked || std::str::from_utf8(v).is_ok()))
+                    }};
+                }
+                if keyed {
+                    each_value!({
+                        let (k, s, e, scan) = entry!();
+                        if scan {
+                            let ctx = d.column_ctx(j);
+                            d.push_keyed_in(dict_buf, s, e, Loc::Cell { row: row_base + rec + 1, column }, ctx, k);
+                        }
+                    })
+                } else {
+                    each_value!({
+                        let (_, s, e, scan) = entry!();
+                        if scan {
+                            let ctx = d.column_ctx(j);
+                            d.push_in(dict_buf, s, e, Loc::Cell { row: row_base + rec + 1, column }, ctx);
+                        }
+                    })
                 }
             }
         }
