@@ -307,6 +307,7 @@ impl PageBufs {
 
 /// RLE / bit-packed hybrid decoder (levels and dictionary indices), reading `data` in
 /// place; `None` once the data runs out.
+#[derive(Clone)]
 struct Hybrid<'a> {
     data: &'a [u8],
     pos: usize,
@@ -314,15 +315,19 @@ struct Hybrid<'a> {
     /// Values left in the current RLE run, and its value.
     rle: u64,
     rle_val: u32,
-    /// Values left in the current bit-packed run, its first byte and the next value's index.
+    /// Values left in the current bit-packed run, its first byte and the next value's first
+    /// bit from there.
     packed: u64,
     packed_at: usize,
-    packed_i: u64,
+    bit: usize,
+    /// The low `width` bits.
+    mask: u64,
 }
 
 impl<'a> Hybrid<'a> {
     fn new(data: &'a [u8], width: u32) -> Hybrid<'a> {
-        Hybrid { data, pos: 0, width, rle: 0, rle_val: 0, packed: 0, packed_at: 0, packed_i: 0 }
+        let mask = if width >= 64 { u64::MAX } else { (1u64 << width) - 1 };
+        Hybrid { data, pos: 0, width, rle: 0, rle_val: 0, packed: 0, packed_at: 0, bit: 0, mask }
     }
 
     fn uvarint(&mut self) -> Option<u64> {
@@ -347,14 +352,14 @@ impl<'a> Hybrid<'a> {
             }
             if self.packed > 0 {
                 self.packed -= 1;
-                let bit = self.packed_i * u64::from(self.width);
-                self.packed_i += 1;
-                let at = self.packed_at + (bit / 8) as usize;
-                let w = match self.data.get(at..at + 8) {
-                    Some(b) => u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]),
+                let bit = self.bit;
+                self.bit += self.width as usize;
+                let at = self.packed_at + bit / 8;
+                let w = match self.data.get(at..at + 8).and_then(|b| <[u8; 8]>::try_from(b).ok()) {
+                    Some(b) => u64::from_le_bytes(b),
                     None => self.tail(at)?,
                 };
-                let v = (w >> (bit % 8)) & ((1u64 << self.width) - 1);
+                let v = (w >> (bit % 8)) & self.mask;
                 return Some(v as u32);
             }
             self.run()?;
@@ -389,7 +394,7 @@ impl<'a> Hybrid<'a> {
                 return None;
             } else {
                 self.packed = groups * 8;
-                self.packed_i = 0;
+                self.bit = 0;
             }
         } else {
             self.rle = h >> 1;
@@ -423,8 +428,8 @@ fn plain_ranges(data: &[u8], n: usize) -> Result<Vec<(u32, u32)>, String> {
 /// The next PLAIN byte array at `*p`: its range.
 #[inline]
 fn plain_next(data: &[u8], p: &mut usize) -> Option<(usize, usize)> {
-    let l = data.get(*p..*p + 4)?;
-    let len = u32::from_le_bytes([l[0], l[1], l[2], l[3]]) as usize;
+    let l = data.get(*p..*p + 4).and_then(|l| <[u8; 4]>::try_from(l).ok())?;
+    let len = u32::from_le_bytes(l) as usize;
     let s = *p + 4;
     let e = s.checked_add(len).filter(|&e| e <= data.len())?;
     *p = e;
@@ -557,6 +562,13 @@ fn scan_text_chunk<S: Sink>(d: &mut Driver<'_, S>, mut pages: Box<dyn PageReader
         };
         let mut reps = Hybrid::new(&buf[rep_data.0..rep_data.1], rep_w);
         let mut defs = Hybrid::new(&buf[def_data.0..def_data.1], def_w);
+        // A flat column whose page has no nulls (its definition levels one run of the
+        // maximum, as writers write them): each level is a value and a record of its own,
+        // and the levels need not be read one by one.
+        let flat = max_rep == 0 && (max_def == 0 || {
+            let mut probe = defs.clone();
+            probe.run().is_some() && probe.rle >= u64::from(num_values) && probe.rle_val == max_def as u32
+        });
         let data = &buf[vals_at..];
         let mut vals = match encoding {
             Encoding::PLAIN => Values::Plain { data, pos: 0 },
@@ -578,38 +590,75 @@ fn scan_text_chunk<S: Sink>(d: &mut Driver<'_, S>, mut pages: Box<dyn PageReader
             Dict::None => &[],
         };
         let dict_ranges = &dict_ranges[..];
-        for _ in 0..num_values {
-            let rl = if max_rep > 0 { reps.next().ok_or_else(short)? } else { 0 };
-            let dl = if max_def > 0 { defs.next().ok_or_else(short)? } else { 0 };
-            if !first && (max_rep == 0 || rl == 0) {
-                rec += 1;
-            }
-            first = false;
-            if dl != max_def as u32 {
-                continue;
-            }
-            let loc = Loc::Cell { row: row_base + rec + 1, column: j as u64 + 1 };
-            match &mut vals {
-                Values::Plain { data, pos } => {
-                    let (s, e) = plain_next(data, pos).ok_or_else(short)?;
-                    let v = &data[s..e];
-                    if !v.is_empty() && (!checked || std::str::from_utf8(v).is_ok()) {
-                        let ctx = d.column_ctx(j);
-                        d.push(v, loc, ctx);
+        let column = j as u64 + 1;
+        // Runs `$body` for each value that is not null, `rec` its record: one loop per kind of
+        // page and of values, so that none of them is decided per value.
+        macro_rules! each_value {
+            ($body:block) => {
+                if flat {
+                    // Every level a record: the chunk's first one keeps `rec`, others add one.
+                    if num_values > 0 && first {
+                        rec = rec.wrapping_sub(1);
+                    }
+                    for _ in 0..num_values {
+                        rec = rec.wrapping_add(1);
+                        $body
+                    }
+                    if num_values > 0 {
+                        first = false;
+                    }
+                } else {
+                    for _ in 0..num_values {
+                        let rl = if max_rep > 0 { reps.next().ok_or_else(short)? } else { 0 };
+                        let dl = if max_def > 0 { defs.next().ok_or_else(short)? } else { 0 };
+                        if !first && (max_rep == 0 || rl == 0) {
+                            rec += 1;
+                        }
+                        first = false;
+                        if dl != max_def as u32 {
+                            continue;
+                        }
+                        $body
                     }
                 }
-                Values::Dict { idx } => {
-                    let k = idx.next().ok_or_else(short)? as usize;
-                    let &(s, e) = dict_ranges.get(k).ok_or("Parquet: dictionary index out of range")?;
-                    let v = &dict_buf[s as usize..e as usize];
-                    if !v.is_empty() && (!checked || std::str::from_utf8(v).is_ok()) {
-                        let ctx = d.column_ctx(j);
-                        if keyed {
-                            d.push_keyed(v, loc, ctx, k);
-                        } else {
-                            d.push(v, loc, ctx);
+            };
+        }
+        match &mut vals {
+            Values::Plain { data, pos } => each_value!({
+                let (s, e) = plain_next(data, pos).ok_or_else(short)?;
+                let v = &data[s..e];
+                if !v.is_empty() && (!checked || std::str::from_utf8(v).is_ok()) {
+                    let ctx = d.column_ctx(j);
+                    d.push_in(data, s, e, Loc::Cell { row: row_base + rec + 1, column }, ctx);
+                }
+            }),
+            Values::Dict { idx } => {
+                // The value of the next index: its key and range in the dictionary page.
+                macro_rules! entry {
+                    () => {{
+                        let k = idx.next().ok_or_else(short)? as usize;
+                        let &(s, e) = dict_ranges.get(k).ok_or("Parquet: dictionary index out of range")?;
+                        let (s, e) = (s as usize, e as usize);
+                        let v = &dict_buf[s..e];
+                        (k, s, e, !v.is_empty() && (!checked || std::str::from_utf8(v).is_ok()))
+                    }};
+                }
+                if keyed {
+                    each_value!({
+                        let (k, s, e, scan) = entry!();
+                        if scan {
+                            let ctx = d.column_ctx(j);
+                            d.push_keyed_in(dict_buf, s, e, Loc::Cell { row: row_base + rec + 1, column }, ctx, k);
                         }
-                    }
+                    })
+                } else {
+                    each_value!({
+                        let (_, s, e, scan) = entry!();
+                        if scan {
+                            let ctx = d.column_ctx(j);
+                            d.push_in(dict_buf, s, e, Loc::Cell { row: row_base + rec + 1, column }, ctx);
+                        }
+                    })
                 }
             }
         }
