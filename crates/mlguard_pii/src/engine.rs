@@ -246,12 +246,13 @@ struct Group {
 /// Most keywords of a group as one pattern (a trie: one alternation per shared prefix)
 /// instead of one pattern each. The lazy DFA's unanchored start state holds the first NFA
 /// state of every pattern, and each new DFA state is built from it, so fewer first states make
-/// each new state cheaper to build (managed: 34 keyword patterns' first states instead of 64,
-/// the 43 keywords in the trie starting with 13 letters; 105 NFA states in the start before).
+/// each new state cheaper to build (managed: 22 keyword patterns' first states instead of 64,
+/// the 55 keywords in the trie starting with 13 letters; 105 NFA states in the start before).
 ///
-/// In the trie, no two keywords end with the same three bytes, so a match's end names its
-/// keyword, hence its start, with one table look-up; and no keyword left out is a prefix of
-/// one in it. The others (`account`, as `bank account` ends in `unt` too ...) stay one
+/// In the trie, no keyword ends with another, so at most one ends at a place: a match's end
+/// names its keyword, hence its start, from its last three bytes (a table look-up, and when
+/// several keywords of the trie end with them, a comparison); and no keyword left out is a
+/// prefix of one in it. The others (`account`, as `bank account` ends with it ...) stay one
 /// pattern each, with their fixed length: the longest join first, so short keywords, found
 /// more often in text, are the ones that need no look-up.
 ///
@@ -276,9 +277,11 @@ struct KwTrie {
     /// Per byte: the class of its normalised form among the trie keywords' bytes (0 for none,
     /// at most 63).
     cls: [u8; 256],
-    /// Per class triple (the last three bytes, six bits each): 0, or the trie keyword ending so
-    /// ((index + 1) << 8 | its length).
+    /// Per class triple (the last three bytes, six bits each): where the trie keywords ending
+    /// so are in `ends` (first << 8 | how many; 0 for none).
     last3: Vec<u32>,
+    /// Trie keywords (index, length) by their last three bytes.
+    ends: Vec<(usize, usize)>,
 }
 
 impl KwTrie {
@@ -288,20 +291,20 @@ impl KwTrie {
         let plain = |w: &[u8]| w.len() >= 3 && w.len() < 256 && w.iter().all(|&b| b.is_ascii() && norm_byte(b) == b);
         let tail = |w: &[u8]| w.get(w.len().saturating_sub(3)..).map(<[u8]>::to_vec).unwrap_or_default();
         // Longest first (short keywords, hit more often in text, keep their fixed length): a
-        // keyword joins when no keyword in the trie ends with its last three bytes and none
-        // outside is a prefix of it (the trie's pattern comes first), until none can.
+        // keyword joins when no keyword in the trie ends with it or is its end (then at most one
+        // keyword of the trie ends at a place) and none outside is a prefix of it (the trie's
+        // pattern comes first), until none can.
         let mut order: Vec<usize> = (0..words.len()).filter(|&k| plain(&words[k])).collect();
         order.sort_by_key(|&k| std::cmp::Reverse(words[k].len()));
         let mut in_trie = vec![false; words.len()];
-        let mut tails: Vec<Vec<u8>> = Vec::new();
         let mut grew = true;
         while grew {
             grew = false;
             for &k in &order {
-                let t = tail(&words[k]);
-                if !in_trie[k] && !tails.contains(&t) && !(0..words.len()).any(|x| !in_trie[x] && x != k && words[k].starts_with(&words[x])) {
+                let w = &words[k];
+                let suffix = |j: usize| in_trie[j] && tail(&words[j]) == tail(w) && (words[j].ends_with(w) || w.ends_with(&words[j]));
+                if !in_trie[k] && !(0..words.len()).any(suffix) && !(0..words.len()).any(|x| !in_trie[x] && x != k && w.starts_with(&words[x])) {
                     in_trie[k] = true;
-                    tails.push(t);
                     grew = true;
                 }
             }
@@ -317,13 +320,20 @@ impl KwTrie {
         for (b, c) in (0..=255u8).zip(cls.iter_mut()) {
             *c = u8::try_from(class(norm_byte(b))).ok()?;
         }
+        let key = |w: &[u8]| w[w.len() - 3..].iter().fold(0, |a, &b| a << 6 | class(b));
+        let mut by_key: Vec<(usize, usize)> = (0..words.len()).filter(|&k| in_trie[k]).map(|k| (key(&words[k]), k)).collect();
+        by_key.sort_unstable();
         let mut last3 = vec![0u32; 1 << 18];
-        for (k, w) in words.iter().enumerate().filter(|&(k, _)| in_trie[k]) {
-            let key = w[w.len() - 3..].iter().fold(0, |a, &b| a << 6 | class(b));
-            *last3.get_mut(key)? = u32::try_from((k + 1) << 8 | w.len()).ok()?;
+        let mut ends: Vec<(usize, usize)> = Vec::new();
+        for list in by_key.chunk_by(|a, b| a.0 == b.0) {
+            if list.len() > 255 {
+                return None;
+            }
+            *last3.get_mut(list[0].0)? = u32::try_from(ends.len() << 8 | list.len()).ok()?;
+            ends.extend(list.iter().map(|&(_, k)| (k, words[k].len())));
         }
         let rest = (0..words.len()).filter(|&k| !in_trie[k]).collect();
-        Some(KwTrie { pid, in_trie, rest, words, cls, last3 })
+        Some(KwTrie { pid, in_trie, rest, words, cls, last3, ends })
     }
 
     /// The patterns: the trie, each byte as [`keyword_pattern`] writes it, then the others.
@@ -368,7 +378,7 @@ impl KwTrie {
 
     /// Pattern `r` (a keyword pattern) matching `hay[s..e]`, leftmost in `hay[at..]`, as
     /// (start, keyword): the trie's start and keyword follow from `e`.
-    #[inline]
+    #[inline(always)]
     fn keyword(&self, r: usize, hay: &[u8], at: usize, s: usize, e: usize) -> Option<(usize, usize)> {
         if r != self.pid {
             return self.rest.get(r.checked_sub(self.pid + 1)?).map(|&k| (s, k));
@@ -376,8 +386,30 @@ impl KwTrie {
         let &[a, b, c] = hay.get(e.checked_sub(3)?..e)? else { return None };
         let cls = |x: u8| usize::from(self.cls[usize::from(x)]);
         let v = *self.last3.get(cls(a) << 12 | cls(b) << 6 | cls(c))? as usize;
-        let s = e.checked_sub(v & 0xff).filter(|&s| s >= at && v != 0)?;
-        Some((s, (v >> 8) - 1))
+        if v & 0xff == 1 {
+            let &(k, len) = self.ends.get(v >> 8)?;
+            return Some((e.checked_sub(len).filter(|&s| s >= at)?, k));
+        }
+        self.trie_keyword(hay, at, e, v)
+    }
+
+    /// The trie's match ending at `e`, leftmost in `hay[at..]`, among the keywords `v` (a
+    /// `last3` entry) names: (start, keyword).
+    #[inline(never)]
+    fn trie_keyword(&self, hay: &[u8], at: usize, e: usize, v: usize) -> Option<(usize, usize)> {
+        let (&(k, len), others) = self.ends.get(v >> 8..(v >> 8) + (v & 0xff))?.split_last()?;
+        // At most one of them ends here (none ends with another), and one does: compare all
+        // but the last.
+        for &(k2, len2) in others {
+            if let Some(s) = e.checked_sub(len2).filter(|&s| s >= at && Self::is(&self.words[k2], &hay[s..e])) {
+                return Some((s, k2));
+            }
+        }
+        Some((e.checked_sub(len).filter(|&s| s >= at)?, k))
+    }
+
+    fn is(w: &[u8], h: &[u8]) -> bool {
+        w.len() == h.len() && w.iter().zip(h).all(|(&a, &b)| norm_byte(b) == a)
     }
 
     /// The masks of every keyword of pattern `r` matching at `s` (and ending by `end`).
@@ -385,8 +417,7 @@ impl KwTrie {
         if r != self.pid {
             return self.rest.get(r.saturating_sub(self.pid + 1)).and_then(|&k| masks.get(k)).copied().unwrap_or(u64::MAX);
         }
-        let is = |w: &[u8], h: &[u8]| w.len() == h.len() && w.iter().zip(h).all(|(&a, &b)| norm_byte(b) == a);
-        (0..self.words.len()).filter(|&k| self.in_trie[k]).filter(|&k| hay.get(s..s + self.words[k].len()).is_some_and(|h| s + h.len() <= end && is(&self.words[k], h))).fold(0, |a, k| a | masks.get(k).copied().unwrap_or(u64::MAX))
+        (0..self.words.len()).filter(|&k| self.in_trie[k]).filter(|&k| hay.get(s..s + self.words[k].len()).is_some_and(|h| s + h.len() <= end && Self::is(&self.words[k], h))).fold(0, |a, k| a | masks.get(k).copied().unwrap_or(u64::MAX))
     }
 }
 
