@@ -239,6 +239,186 @@ struct Group {
     at_sign: Option<AtSign>,
     /// Per identifier pattern: whether a match may hold an ASCII letter or `#` (from the NFA).
     lettered: Vec<bool>,
+    /// Most keywords as one pattern (see [`KwTrie`]), when they can be; else one pattern each.
+    kw: Option<KwTrie>,
+}
+
+/// Most keywords of a group as one pattern (a trie: one alternation per shared prefix)
+/// instead of one pattern each. The lazy DFA's unanchored start state holds the first NFA
+/// state of every pattern, and each new DFA state is built from it, so fewer first states make
+/// each new state cheaper to build (managed: 22 keyword patterns' first states instead of 64,
+/// the 55 keywords in the trie starting with 13 letters; 105 NFA states in the start before).
+///
+/// In the trie, no keyword ends with another, so at most one ends at a place: a match's end
+/// names its keyword, hence its start, from its last three bytes (a table look-up, and when
+/// several keywords of the trie end with them, a comparison); and no keyword left out is a
+/// prefix of one in it. The others (`account`, as `bank account` ends with it ...) stay one
+/// pattern each, with their fixed length: the longest join first, so short keywords, found
+/// more often in text, are the ones that need no look-up.
+///
+/// Patterns: the identifiers', the trie, then the other keywords in sorted order. The trie
+/// matches what its keywords' patterns match, in the same order of preference: its
+/// alternatives are in sorted order, and a keyword that is a prefix of others (an empty
+/// alternative, first) is preferred to them, as the lower pattern id was. Two keywords match
+/// at one place only if one is a prefix of the other, and the shorter is preferred: in the
+/// trie, or the trie's over a later pattern (no keyword outside the trie is a prefix of one in
+/// it). So the leftmost-first match is the same keyword at the same place. Group finds report
+/// keyword `k` (its index in the group's keywords) as pattern `ids.len() + k`, as with one
+/// pattern per keyword.
+struct KwTrie {
+    /// The trie's pattern id (`ids.len()`).
+    pid: usize,
+    /// Per keyword: whether it is in the trie.
+    in_trie: Vec<bool>,
+    /// The keywords outside the trie (index), pattern `pid + 1 + j` for the `j`-th.
+    rest: Vec<usize>,
+    /// Keywords (normalised with [`norm_byte`]).
+    words: Vec<Vec<u8>>,
+    /// Per byte: the class of its normalised form among the trie keywords' bytes (0 for none,
+    /// at most 63).
+    cls: [u8; 256],
+    /// Per class triple (the last three bytes, six bits each): where the trie keywords ending
+    /// so are in `ends` (first << 8 | how many; 0 for none).
+    last3: Vec<u32>,
+    /// Trie keywords (index, length) by their last three bytes.
+    ends: Vec<(usize, usize)>,
+}
+
+impl KwTrie {
+    /// `None` when fewer than two keywords can be in the trie.
+    fn build(keywords: &[(String, u64)], pid: usize) -> Option<KwTrie> {
+        let words: Vec<Vec<u8>> = keywords.iter().map(|(k, _)| k.as_bytes().to_vec()).collect();
+        let plain = |w: &[u8]| w.len() >= 3 && w.len() < 256 && w.iter().all(|&b| b.is_ascii() && norm_byte(b) == b);
+        let tail = |w: &[u8]| w.get(w.len().saturating_sub(3)..).map(<[u8]>::to_vec).unwrap_or_default();
+        // Longest first (short keywords, hit more often in text, keep their fixed length): a
+        // keyword joins when no keyword in the trie ends with it or is its end (then at most one
+        // keyword of the trie ends at a place) and none outside is a prefix of it (the trie's
+        // pattern comes first), until none can.
+        let mut order: Vec<usize> = (0..words.len()).filter(|&k| plain(&words[k])).collect();
+        order.sort_by_key(|&k| std::cmp::Reverse(words[k].len()));
+        let mut in_trie = vec![false; words.len()];
+        let mut grew = true;
+        while grew {
+            grew = false;
+            for &k in &order {
+                let w = &words[k];
+                let suffix = |j: usize| in_trie[j] && tail(&words[j]) == tail(w) && (words[j].ends_with(w) || w.ends_with(&words[j]));
+                if !in_trie[k] && !(0..words.len()).any(suffix) && !(0..words.len()).any(|x| !in_trie[x] && x != k && w.starts_with(&words[x])) {
+                    in_trie[k] = true;
+                    grew = true;
+                }
+            }
+        }
+        let mut chars: Vec<u8> = (0..words.len()).filter(|&k| in_trie[k]).flat_map(|k| words[k].iter().copied()).collect();
+        chars.sort_unstable();
+        chars.dedup();
+        if in_trie.iter().filter(|&&t| t).count() < 2 || chars.len() > 63 || words.len() >= 1 << 23 {
+            return None;
+        }
+        let class = |c: u8| chars.iter().position(|&x| x == c).map_or(0, |i| i + 1);
+        let mut cls = [0u8; 256];
+        for (b, c) in (0..=255u8).zip(cls.iter_mut()) {
+            *c = u8::try_from(class(norm_byte(b))).ok()?;
+        }
+        let key = |w: &[u8]| w[w.len() - 3..].iter().fold(0, |a, &b| a << 6 | class(b));
+        let mut by_key: Vec<(usize, usize)> = (0..words.len()).filter(|&k| in_trie[k]).map(|k| (key(&words[k]), k)).collect();
+        by_key.sort_unstable();
+        let mut last3 = vec![0u32; 1 << 18];
+        let mut ends: Vec<(usize, usize)> = Vec::new();
+        for list in by_key.chunk_by(|a, b| a.0 == b.0) {
+            if list.len() > 255 {
+                return None;
+            }
+            *last3.get_mut(list[0].0)? = u32::try_from(ends.len() << 8 | list.len()).ok()?;
+            ends.extend(list.iter().map(|&(_, k)| (k, words[k].len())));
+        }
+        let rest = (0..words.len()).filter(|&k| !in_trie[k]).collect();
+        Some(KwTrie { pid, in_trie, rest, words, cls, last3, ends })
+    }
+
+    /// The patterns: the trie, each byte as [`keyword_pattern`] writes it, then the others.
+    fn patterns(&self, keywords: &[(String, u64)]) -> Vec<String> {
+        fn alts(words: &[&[u8]], out: &mut String) {
+            let mut parts: Vec<String> = Vec::new();
+            let mut i = 0;
+            while i < words.len() {
+                let Some(&c) = words[i].first() else {
+                    // The word ending here (sorted first).
+                    parts.push(String::new());
+                    i += 1;
+                    continue;
+                };
+                let j = i + words[i..].iter().take_while(|w| w.first() == Some(&c)).count();
+                let mut p = if c == b' ' {
+                    String::from(r"[ _.\-]")
+                } else if c.is_ascii_alphabetic() {
+                    format!("[{}{}]", char::from(c.to_ascii_uppercase()), char::from(c))
+                } else {
+                    regex::escape(char::from(c).encode_utf8(&mut [0; 4]))
+                };
+                let rest: Vec<&[u8]> = words[i..j].iter().map(|w| &w[1..]).collect();
+                alts(&rest, &mut p);
+                parts.push(p);
+                i = j;
+            }
+            if parts.len() == 1 {
+                out.push_str(&parts[0]);
+            } else {
+                out.push_str("(?:");
+                out.push_str(&parts.join("|"));
+                out.push(')');
+            }
+        }
+        let mut sorted: Vec<&[u8]> = self.words.iter().zip(&self.in_trie).filter(|(_, &t)| t).map(|(w, _)| w.as_slice()).collect();
+        sorted.sort_unstable();
+        let mut p = String::new();
+        alts(&sorted, &mut p);
+        std::iter::once(p).chain(self.rest.iter().map(|&k| keyword_pattern(&keywords[k].0))).collect()
+    }
+
+    /// Pattern `r` (a keyword pattern) matching `hay[s..e]`, leftmost in `hay[at..]`, as
+    /// (start, keyword): the trie's start and keyword follow from `e`.
+    #[inline(always)]
+    fn keyword(&self, r: usize, hay: &[u8], at: usize, s: usize, e: usize) -> Option<(usize, usize)> {
+        if r != self.pid {
+            return self.rest.get(r.checked_sub(self.pid + 1)?).map(|&k| (s, k));
+        }
+        let &[a, b, c] = hay.get(e.checked_sub(3)?..e)? else { return None };
+        let cls = |x: u8| usize::from(self.cls[usize::from(x)]);
+        let v = *self.last3.get(cls(a) << 12 | cls(b) << 6 | cls(c))? as usize;
+        if v & 0xff == 1 {
+            let &(k, len) = self.ends.get(v >> 8)?;
+            return Some((e.checked_sub(len).filter(|&s| s >= at)?, k));
+        }
+        self.trie_keyword(hay, at, e, v)
+    }
+
+    /// The trie's match ending at `e`, leftmost in `hay[at..]`, among the keywords `v` (a
+    /// `last3` entry) names: (start, keyword).
+    #[inline(never)]
+    fn trie_keyword(&self, hay: &[u8], at: usize, e: usize, v: usize) -> Option<(usize, usize)> {
+        let (&(k, len), others) = self.ends.get(v >> 8..(v >> 8) + (v & 0xff))?.split_last()?;
+        // At most one of them ends here (none ends with another), and one does: compare all
+        // but the last.
+        for &(k2, len2) in others {
+            if let Some(s) = e.checked_sub(len2).filter(|&s| s >= at && Self::is(&self.words[k2], &hay[s..e])) {
+                return Some((s, k2));
+            }
+        }
+        Some((e.checked_sub(len).filter(|&s| s >= at)?, k))
+    }
+
+    fn is(w: &[u8], h: &[u8]) -> bool {
+        w.len() == h.len() && w.iter().zip(h).all(|(&a, &b)| norm_byte(b) == a)
+    }
+
+    /// The masks of every keyword of pattern `r` matching at `s` (and ending by `end`).
+    fn marks_at(&self, r: usize, masks: &[u64], hay: &[u8], s: usize, end: usize) -> u64 {
+        if r != self.pid {
+            return self.rest.get(r.saturating_sub(self.pid + 1)).and_then(|&k| masks.get(k)).copied().unwrap_or(u64::MAX);
+        }
+        (0..self.words.len()).filter(|&k| self.in_trie[k]).filter(|&k| hay.get(s..s + self.words[k].len()).is_some_and(|h| s + h.len() <= end && Self::is(&self.words[k], h))).fold(0, |a, k| a | masks.get(k).copied().unwrap_or(u64::MAX))
+    }
 }
 
 /// Finds matches of [`crate::ident::EMAIL_PAT`] from their `@` (a vectorised search), with
@@ -319,14 +499,13 @@ struct Direct {
 impl Direct {
     /// From the group's NFAs, compiled once for all three DFAs (forward and reverse, no
     /// capture states).
-    fn build(fwd_nfa: &thompson::NFA, rev_nfa: &thompson::NFA, keywords: &[(String, u64)]) -> Option<Direct> {
+    fn build(fwd_nfa: &thompson::NFA, rev_nfa: &thompson::NFA, kw_len: Vec<Option<usize>>) -> Option<Direct> {
         let dfa = |nfa: &thompson::NFA, kind: MatchKind, starts: bool| {
             hybrid::dfa::Builder::new()
                 .configure(hybrid::dfa::Config::new().match_kind(kind).starts_for_each_pattern(starts).unicode_word_boundary(true).cache_capacity(DFA_CACHE).minimum_cache_clear_count(Some(3)).minimum_bytes_per_state(Some(10)))
                 .build_from_nfa(nfa.clone())
                 .ok()
         };
-        let kw_len = keywords.iter().map(|(k, _)| k.is_ascii().then_some(k.len())).collect();
         let fwd = dfa(fwd_nfa, MatchKind::LeftmostFirst, true)?;
         let nl_dead = newline_starts_nothing(&fwd);
         let dead_first = dead_after_newline(&fwd);
@@ -672,10 +851,19 @@ struct GroupCache {
 
 impl Group {
     fn build(idents: &[Identifier], ids: Vec<usize>, keywords: &[(String, u64)]) -> Result<Option<Group>, Error> {
+        Group::build_with(idents, ids, keywords, true)
+    }
+
+    /// With `trie`, the keywords are one pattern when they can be ([`KwTrie`]).
+    fn build_with(idents: &[Identifier], ids: Vec<usize>, keywords: &[(String, u64)], trie: bool) -> Result<Option<Group>, Error> {
         if ids.is_empty() && keywords.is_empty() {
             return Ok(None);
         }
-        let kw_pats: Vec<String> = keywords.iter().map(|(k, _)| keyword_pattern(k)).collect();
+        let kw = if trie { KwTrie::build(keywords, ids.len()) } else { None };
+        let kw_pats: Vec<String> = match &kw {
+            Some(t) => t.patterns(keywords),
+            None => keywords.iter().map(|(k, _)| keyword_pattern(k)).collect(),
+        };
         let pats: Vec<&str> = ids.iter().map(|&i| idents[i].pattern.as_str()).chain(kw_pats.iter().map(String::as_str)).collect();
         // Parsed once; the NFAs compiled once per direction for the lazy DFAs.
         let cfg = syntax::Config::new().unicode(false).utf8(false);
@@ -698,7 +886,13 @@ impl Group {
         // Two keywords can match at one place only if one is a prefix of the other; a
         // leftmost-first search reports one of them, which then unlocks both.
         let kw_masks = keywords.iter().map(|(k, _)| keywords.iter().filter(|(k2, _)| k.starts_with(k2.as_str()) || k2.starts_with(k.as_str())).fold(0, |a, (_, b)| a | b)).collect();
-        let direct = if keywords.is_empty() { None } else { compiler(true).build_many_from_hir(&hirs).ok().and_then(|rev| Direct::build(&fwd_nfa, &rev, keywords)) };
+        // Per keyword pattern: the length of every match, when it has one (ASCII keywords; not the trie).
+        let fixed = |k: &String| k.is_ascii().then_some(k.len());
+        let kw_len: Vec<Option<usize>> = match &kw {
+            Some(t) => std::iter::once(None).chain(t.rest.iter().map(|&k| fixed(&keywords[k].0))).collect(),
+            None => keywords.iter().map(|(k, _)| fixed(k)).collect(),
+        };
+        let direct = if keywords.is_empty() { None } else { compiler(true).build_many_from_hir(&hirs).ok().and_then(|rev| Direct::build(&fwd_nfa, &rev, kw_len)) };
         let at_sign = if pats.len() == 1 { AtSign::build(pats[0]) } else { None };
         let lettered = (0..ids.len())
             .map(|p| {
@@ -708,7 +902,7 @@ impl Group {
             .collect();
         let pats = std::sync::Arc::new(pats.iter().map(|p| p.to_string()).collect::<Vec<_>>());
         let lazy = |kind| LazyMeta { pats: pats.clone(), kind, re: std::sync::OnceLock::new() };
-        Ok(Some(Group { re: lazy(MatchKind::LeftmostFirst), all: lazy(MatchKind::All), ids, kw_masks, direct, at_sign, lettered }))
+        Ok(Some(Group { re: lazy(MatchKind::LeftmostFirst), all: lazy(MatchKind::All), ids, kw_masks, direct, at_sign, lettered, kw }))
     }
 
     fn cache(&self) -> GroupCache {
@@ -717,12 +911,34 @@ impl Group {
         GroupCache { re: None, all: None, set: PatternSet::new(self.ids.len() + self.kw_masks.len()), hint: 0, direct, at_sign }
     }
 
-    /// The leftmost-first match in `hay[at..]`: (start, end, pattern), as `re` finds it.
+    /// The leftmost-first match in `hay[at..]`: (start, end, pattern), as `re` finds it, a
+    /// keyword `k` as pattern `ids.len() + k` (see [`KwTrie`]).
     fn find(&self, c: &mut GroupCache, hay: &[u8], at: usize) -> Option<(usize, usize, usize)> {
+        match self.find_raw(c, hay, at)? {
+            (m, true) => Some(m),
+            (m, false) => Some(self.keyword_of(hay, m)),
+        }
+    }
+
+    /// A match `(s, e, pattern)` of the group's patterns with the keyword pattern as the
+    /// keyword's own id; with [`KwTrie`], its start is `s` (known).
+    fn keyword_of(&self, hay: &[u8], m: (usize, usize, usize)) -> (usize, usize, usize) {
+        match &self.kw {
+            Some(t) if m.2 >= t.pid => match t.keyword(m.2, hay, m.0, m.0, m.1) {
+                Some((s, k)) => (s, m.1, t.pid + k),
+                // Not reached (the pattern matched there): every gated identifier is run.
+                None => (m.0, m.1, t.pid + t.words.len()),
+            },
+            _ => m,
+        }
+    }
+
+    /// [`Group::find`], with the keyword pattern's own id unless `true` says the keyword's.
+    fn find_raw(&self, c: &mut GroupCache, hay: &[u8], at: usize) -> Option<((usize, usize, usize), bool)> {
         let input = Input::new(hay).range(at..);
         if let (Some(a), Some(ac)) = (&self.at_sign, &mut c.at_sign) {
             if let Ok(found) = a.find(ac, hay, at) {
-                return found.map(|(s, e)| (s, e, 0));
+                return found.map(|(s, e)| ((s, e, 0), false));
             }
         }
         if let (Some(d), Some(dc)) = (&self.direct, &mut c.direct) {
@@ -750,7 +966,7 @@ impl Group {
                     from += 1;
                 } else if from < hay.len() && from > 0 && hay[from - 1] == b'\n' {
                     match d.fwd.try_search_fwd(&mut dc.fwd, &Input::new(hay).range(from..).anchored(Anchored::Yes)) {
-                        Ok(Some(end)) => return Some((from, end.offset(), end.pattern().as_usize())),
+                        Ok(Some(end)) => return Some(((from, end.offset(), end.pattern().as_usize()), false)),
                         Ok(None) => from += 1,
                         Err(_) => gave_up = true,
                     }
@@ -762,25 +978,31 @@ impl Group {
                 Ok(None) => return None,
                 Ok(Some(end)) => {
                     let (e, pid) = (end.offset(), end.pattern().as_usize());
+                    // A keyword: its start follows from its end (see [`KwTrie`]).
+                    if let Some(t) = self.kw.as_ref().filter(|t| t.pid == pid) {
+                        if let Some((s, k)) = t.keyword(pid, hay, at, at, e) {
+                            return Some(((s, e, pid + k), true));
+                        }
+                    }
                     // A keyword of fixed length: its start is known.
                     let fixed = pid.checked_sub(self.ids.len()).and_then(|k| d.kw_len.get(k).copied().flatten());
                     if let Some(s) = fixed.and_then(|n| e.checked_sub(n)).filter(|&s| s >= at) {
-                        return Some((s, e, pid));
+                        return Some(((s, e, pid), false));
                     }
                     // As the lazy DFA regex does: an empty match at the start needs no
                     // reverse search; else the start is where the reverse DFA, anchored at
                     // the end, stops matching.
                     if e == at {
-                        return Some((e, e, pid));
+                        return Some(((e, e, pid), false));
                     }
                     if let Ok(Some(start)) = d.rev.try_search_rev(&mut dc.rev, &Input::new(hay).range(at..e).anchored(Anchored::Yes)) {
-                        return Some((start.offset(), e, pid));
+                        return Some(((start.offset(), e, pid), false));
                     }
                 }
                 Err(_) => {}
             }
         }
-        self.re.search(&mut c.re, &input).map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+        self.re.search(&mut c.re, &input).map(|m| ((m.start(), m.end(), m.pattern().as_usize()), false))
     }
 
     /// The patterns matching at `input`'s start (anchored), as `all` finds them.
@@ -889,6 +1111,29 @@ fn single(pattern: &str) -> Result<meta::Regex, Box<meta::BuildError>> {
         .map_err(Box::new)
 }
 
+/// The keywords of the gated identifiers `gated_ids`, normalised, sorted, each with the
+/// identifiers (bits) it unlocks.
+fn gate_keywords(idents: &[Identifier], gated_ids: &[usize]) -> Vec<(String, u64)> {
+    let mut variants: Vec<(String, u64)> = Vec::new();
+    for (pos, &i) in gated_ids.iter().enumerate() {
+        for k in &idents[i].keywords {
+            let k: String = k.bytes().map(|b| char::from(norm_byte(b))).collect();
+            if !k.is_empty() {
+                variants.push((k, gate_bit(pos)));
+            }
+        }
+    }
+    variants.sort();
+    let mut merged: Vec<(String, u64)> = Vec::new();
+    for (v, b) in variants {
+        match merged.last_mut() {
+            Some((lv, lb)) if *lv == v => *lb |= b,
+            _ => merged.push((v, b)),
+        }
+    }
+    merged
+}
+
 impl Scanner {
     pub fn new(opts: Options) -> Result<Scanner, Error> {
         let mut idents = if opts.managed { crate::ident::managed() } else { Vec::new() };
@@ -915,23 +1160,7 @@ impl Scanner {
         // extra pass over the data); a keyword inside a detection of an always-identifier,
         // which that search steps over, is found by `gate` afterwards. Each keyword maps to
         // the gated identifiers (bits) it unlocks.
-        let mut variants: Vec<(String, u64)> = Vec::new();
-        for (pos, &i) in gated_ids.iter().enumerate() {
-            for k in &idents[i].keywords {
-                let k: String = k.bytes().map(|b| char::from(norm_byte(b))).collect();
-                if !k.is_empty() {
-                    variants.push((k, gate_bit(pos)));
-                }
-            }
-        }
-        variants.sort();
-        let mut merged: Vec<(String, u64)> = Vec::new();
-        for (v, b) in variants {
-            match merged.last_mut() {
-                Some((lv, lb)) if *lv == v => *lb |= b,
-                _ => merged.push((v, b)),
-            }
-        }
+        let merged = gate_keywords(&idents, &gated_ids);
         let mut always = Vec::new();
         if let Some(g) = Group::build(&idents, rest, &merged)? {
             always.push(g);
@@ -1319,15 +1548,15 @@ impl Scanner {
             };
             hint = si;
             c.hint = si;
-            let seg = batch.segs[si];
-            let value = &hay[seg.start..seg.end];
-            let ctx = Self::ctx_of(batch, ctx_shaped, si);
             if pid >= nv {
                 // A keyword: only marks its value (nothing else starts here, as identifiers come first).
                 marks[si] |= g.kw_masks.get(pid - nv).copied().unwrap_or(u64::MAX);
                 at = s + 1;
                 continue;
             }
+            let seg = batch.segs[si];
+            let value = &hay[seg.start..seg.end];
+            let ctx = Self::ctx_of(batch, ctx_shaped, si);
             let mut found = None;
             let in_seg = e <= seg.end;
             if in_seg && e > s {
@@ -1338,7 +1567,10 @@ impl Scanner {
                 g.which_at(c, &Input::new(hay).range(s..seg.end).anchored(Anchored::Yes));
                 for q in c.set.iter() {
                     if q.as_usize() >= nv {
-                        marks[si] |= g.kw_masks.get(q.as_usize() - nv).copied().unwrap_or(u64::MAX);
+                        marks[si] |= match &g.kw {
+                            Some(t) => t.marks_at(q.as_usize(), &g.kw_masks, hay, s, seg.end),
+                            None => g.kw_masks.get(q.as_usize() - nv).copied().unwrap_or(u64::MAX),
+                        };
                         continue;
                     }
                     // A match that ran past its value is retried within the value.
@@ -1543,7 +1775,8 @@ mod tests {
         let re = g.re.get().expect("the meta regex builds");
         let mut m = re.create_cache();
         for at in 0..=hay.len() {
-            let want = re.search_with(&mut m, &Input::new(hay).range(at..)).map(|x| (x.start(), x.end(), x.pattern().as_usize()));
+            // Keywords as their own ids (see `KwTrie`).
+            let want = re.search_with(&mut m, &Input::new(hay).range(at..)).map(|x| g.keyword_of(hay, (x.start(), x.end(), x.pattern().as_usize())));
             let got = g.find(&mut c, hay, at);
             prop_assert_eq!(got, want, "at {} in {:?}", at, String::from_utf8_lossy(hay));
         }
@@ -1589,6 +1822,82 @@ mod tests {
         #[test]
         fn direct_find_is_the_meta_regexs_bytes(hay in proptest::collection::vec(prop::sample::select(vec![b'0', b'4', b'9', b'-', b' ', b'\n', b'\n', b'A', b'Z', b'a', b'.', b':', b'(', b')', b'+', b'#', b'\'', 0xC3, 0xA9]), 0..40)) {
             direct_vs_meta(&hay)?;
+        }
+    }
+
+    /// The stream with keywords built with the keyword trie ([`super::KwTrie`]) and with one
+    /// pattern per keyword.
+    fn trie_and_not() -> &'static (super::Group, super::Group) {
+        static G: std::sync::OnceLock<(super::Group, super::Group)> = std::sync::OnceLock::new();
+        G.get_or_init(|| {
+            let s = managed();
+            let g = &s.always[0];
+            let gated: Vec<usize> = s.gated.iter().map(|x| x.id).collect();
+            let kws = super::gate_keywords(&s.idents, &gated);
+            let build = |trie| super::Group::build_with(&s.idents, g.ids.clone(), &kws, trie).ok().flatten().expect("builds");
+            (build(true), build(false))
+        })
+    }
+
+    /// From every position of `hay`: the keyword trie finds what one pattern per keyword
+    /// finds (same place, same keyword id), and the retry at that position marks the same.
+    fn trie_vs_one_per_keyword(hay: &[u8]) -> Result<(), TestCaseError> {
+        use regex_automata::{Anchored, Input};
+        let (new, old) = trie_and_not();
+        let t = new.kw.as_ref().ok_or_else(|| TestCaseError::fail("no trie"))?;
+        prop_assert!(old.kw.is_none());
+        let (mut nc, mut oc) = (new.cache(), old.cache());
+        let nv = new.ids.len();
+        for at in 0..=hay.len() {
+            prop_assert_eq!(new.find(&mut nc, hay, at), old.find(&mut oc, hay, at), "at {} in {:?}", at, String::from_utf8_lossy(hay));
+            let input = Input::new(hay).range(at..).anchored(Anchored::Yes);
+            new.which_at(&mut nc, &input);
+            old.which_at(&mut oc, &input);
+            let ids = |set: &regex_automata::PatternSet| set.iter().map(|q| q.as_usize()).filter(|&q| q < nv).collect::<Vec<_>>();
+            prop_assert_eq!(ids(&nc.set), ids(&oc.set));
+            let nm = nc.set.iter().map(|q| q.as_usize()).filter(|&q| q >= nv).fold(0, |a, q| a | t.marks_at(q, &new.kw_masks, hay, at, hay.len()));
+            let om = oc.set.iter().map(|q| q.as_usize()).filter(|&q| q >= nv).fold(0, |a, q| a | old.kw_masks[q - nv]);
+            prop_assert_eq!(nm, om, "marks at {} in {:?}", at, String::from_utf8_lossy(hay));
+        }
+        Ok(())
+    }
+
+    /// Keywords as text writes them, near misses, and identifiers next to them.
+    const KW_PIECES: &[&str] = &[
+        "account", "Account #", "ACCOUNT_NUMBER", "account-no", "bank account", "Bank.Account", "acct", "acc", "accounts", "unt", "aba", "abartn", "ABA RTN", "rtn", "routing", "routing number",
+        "ssn", "SSN", "social security", "social_security_number", "soc sec", "ssa number", "tax id", "Tax_Identification", "taxpayer", "itin", "dl#", "DL-No", "dl number", "dln", "driver",
+        "driving", "licence", "license", "zip", "ZIP CODE", "zipcode", "postcode", "post code", "postal", "postal code", "code postal", "postleitzahl", "plz", "dob", "birth", "birthday",
+        "bday", "date of birth", "born", "phone", "tel", "telephone", "cell", "call", "mobile", "fax", "contact number", "passport", "swift", "bic", "bank identifier", "address", "addr",
+        "aws secret", "secret key", "secret access key", "secretaccesskey", "savings", "checking", "123456789", "410-19-0302", "Ann O'Brien", "fe80::1", "x", "_", "-", ".", " ", "#",
+    ];
+
+    #[test]
+    fn keyword_trie_is_one_pattern_per_keyword() {
+        for p in KW_PIECES {
+            trie_vs_one_per_keyword(format!("\n{p}\n{p} {p}{p}\n{p}_{p}").as_bytes()).unwrap();
+        }
+        for p in PIECES {
+            trie_vs_one_per_keyword(format!("\n{p}\n{p} {p}").as_bytes()).unwrap();
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+        /// Random rows of keywords and identifiers, glued or separated.
+        #[test]
+        fn keyword_trie_is_one_pattern_per_keyword_prop(parts in proptest::collection::vec((0..KW_PIECES.len(), prop::sample::select(vec!["\n", " ", "", "", "_", ": ", "-", "."])), 0..8)) {
+            let mut hay = String::from("\n");
+            for (p, sep) in parts {
+                hay.push_str(KW_PIECES[p]);
+                hay.push_str(sep);
+            }
+            trie_vs_one_per_keyword(hay.as_bytes())?;
+        }
+
+        /// Random bytes of the keywords' alphabet, both cases.
+        #[test]
+        fn keyword_trie_is_one_pattern_per_keyword_bytes(hay in proptest::collection::vec(prop::sample::select(b"acnotuASNsdlrbi# _-.\n9".to_vec()), 0..40)) {
+            trie_vs_one_per_keyword(&hay)?;
         }
     }
 
