@@ -171,15 +171,39 @@ impl Chunk {
 
 /// Runs `f`, turning a panic into an error: the `parquet` crate asserts on some damaged
 /// input (seen: `bit_util.rs` "size <= src.len()" on a flipped byte), and a bad file must cost
-/// that file only. The panic message still goes to the panic hook (standard error).
+/// that file only. The panic's message is the error's; the panic hook is not told (see
+/// [`quiet_hook`]), so a damaged file prints one error line, not a panic and a backtrace.
 fn guard<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+    quiet_hook();
+    let outer = GUARDED.with(|g| g.replace(true));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    GUARDED.with(|g| g.set(outer));
+    match r {
         Ok(r) => r,
         Err(p) => {
             let why = p.downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| p.downcast_ref::<String>().cloned()).unwrap_or_default();
             Err(format!("Parquet: damaged file ({why})"))
         }
     }
+}
+
+thread_local! {
+    /// Whether this thread is inside [`guard`].
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Puts, once per process, a panic hook in front of the one in place that passes on every panic
+/// except those raised inside [`guard`] on the same thread (which become errors).
+fn quiet_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let inner = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(std::cell::Cell::get) {
+                inner(info);
+            }
+        }));
+    });
 }
 
 /// Scans every scannable leaf of a Parquet file; returns its size in bytes.
