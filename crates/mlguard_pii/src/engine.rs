@@ -1810,12 +1810,7 @@ mod tests {
         /// Random rows of pieces separated by line breaks, spaces, commas or nothing.
         #[test]
         fn direct_find_is_the_meta_regexs_prop(parts in proptest::collection::vec((0..PIECES.len(), prop::sample::select(vec!["\n", "\n", " ", ",", "", "\n\n", "\r\n", ": "])), 0..10)) {
-            let mut hay = String::from("\n");
-            for (p, sep) in parts {
-                hay.push_str(PIECES[p]);
-                hay.push_str(sep);
-            }
-            direct_vs_meta(hay.as_bytes())?;
+            direct_vs_meta(row(PIECES, &parts).as_bytes())?;
         }
 
         /// Random bytes from the alphabet the patterns care about.
@@ -1823,6 +1818,11 @@ mod tests {
         fn direct_find_is_the_meta_regexs_bytes(hay in proptest::collection::vec(prop::sample::select(vec![b'0', b'4', b'9', b'-', b' ', b'\n', b'\n', b'A', b'Z', b'a', b'.', b':', b'(', b')', b'+', b'#', b'\'', 0xC3, 0xA9]), 0..40)) {
             direct_vs_meta(&hay)?;
         }
+    }
+
+    /// A line break, then each piece followed by its separator.
+    fn row(pieces: &[&str], parts: &[(usize, &str)]) -> String {
+        parts.iter().fold(String::from("\n"), |hay, &(p, sep)| hay + pieces[p] + sep)
     }
 
     /// The stream with keywords built with the keyword trie ([`super::KwTrie`]) and with one
@@ -1886,12 +1886,7 @@ mod tests {
         /// Random rows of keywords and identifiers, glued or separated.
         #[test]
         fn keyword_trie_is_one_pattern_per_keyword_prop(parts in proptest::collection::vec((0..KW_PIECES.len(), prop::sample::select(vec!["\n", " ", "", "", "_", ": ", "-", "."])), 0..8)) {
-            let mut hay = String::from("\n");
-            for (p, sep) in parts {
-                hay.push_str(KW_PIECES[p]);
-                hay.push_str(sep);
-            }
-            trie_vs_one_per_keyword(hay.as_bytes())?;
+            trie_vs_one_per_keyword(row(KW_PIECES, &parts).as_bytes())?;
         }
 
         /// Random bytes of the keywords' alphabet, both cases.
